@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+// options: argv → Options. Pure: no syscalls, no environment, no printing.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "result.hpp"
+
+namespace unroot {
+
+/// Everything the command line says, still as text where another module owns the grammar
+/// (user-spec: user_spec; --listen: listen_addr; --keep-cap: caps). Views point into argv.
+struct Options {
+  bool help = false;
+  bool version = false;
+  bool dry_run = false;
+  bool verbose = false;
+  bool setsid = false;
+  bool allow_new_privs = false;
+  std::vector<std::string_view> listen;     // -l/--listen [NAME=]ADDRESS, in order
+  int backlog = -1;                         // --backlog N; -1: the default (see sockets)
+  std::vector<std::string_view> chown;      // -c/--chown PATH, in order
+  std::vector<std::string_view> keep_caps;  // --keep-cap CAP, in order
+  std::string_view user_spec;               // USER[:GROUP]
+  std::vector<char*> command;               // COMMAND [ARG...], pointers into argv
+};
+
+/// Parses argv[1..argc). Options come before USER[:GROUP]; "--" ends them; any unknown option is
+/// an error (fail closed: a typo must not become a user name). Missing USER or COMMAND is an
+/// error unless --help or --version was given.
+Result<Options> parse_args(int argc, char** argv);
+
+}  // namespace unroot

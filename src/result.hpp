@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+// result: Error, Result<T> and Status, the error model of all of src/. No printing here.
+#pragma once
+
+#include <cerrno>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace unroot {
+
+/// What failed, said as "action object" in lowercase ("open /etc/passwd", "unknown user 'app'"),
+/// plus the errno of the failing call (0 when it was not a syscall). main's report() prints it.
+struct Error {
+  std::string what;
+  int sys_errno = 0;
+  /// Which exit code main should use; 0 means "unroot's own error" (125). Only exec sets it.
+  int exit_code = 0;
+  /// Print the usage text after the message (missing arguments).
+  bool usage = false;
+};
+
+/// Builds an Error from the errno left by the call that just failed. Call it first thing after
+/// the failing call: anything in between may overwrite errno (bubblewrap's errsv rule).
+inline Error sys_error(std::string what) { return Error{std::move(what), errno, 0, false}; }
+
+/// A value or an Error. [[nodiscard]] with -Werror turns an ignored failure into a build error.
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}     // NOLINT(google-explicit-constructor)
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
+  explicit operator bool() const { return v_.index() == 0; }
+  T& operator*() { return *std::get_if<0>(&v_); }
+  const T& operator*() const { return *std::get_if<0>(&v_); }
+  T* operator->() { return std::get_if<0>(&v_); }
+  const T* operator->() const { return std::get_if<0>(&v_); }
+  const Error& error() const { return *std::get_if<1>(&v_); }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+struct Ok {};
+using Status = Result<Ok>;
+
+}  // namespace unroot

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+// sys: thin syscall wrappers. Each returns a value or an Error; none prints or exits.
+#include "sys.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+
+namespace unroot {
+
+Result<FileText> read_small_file(const char* path, std::size_t max_size) {
+  // O_NONBLOCK: opening a FIFO planted at /etc/passwd must not hang the container start
+  // (open(2): a FIFO opened O_RDONLY blocks until a writer appears). O_NOCTTY: a tty planted
+  // there must not become our controlling terminal.
+  int raw = -1;
+  do {
+    raw = ::open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  } while (raw < 0 && errno == EINTR);
+  if (raw < 0) {
+    if (errno == ENOENT) {
+      return FileText{};
+    }
+    return sys_error("open " + std::string(path));
+  }
+  Fd fd(raw);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return sys_error("stat " + std::string(path));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return Error{std::string(path) + " is not a regular file", 0, 0};
+  }
+  if (static_cast<unsigned long long>(st.st_size) > max_size) {
+    return Error{std::string(path) + " is larger than the " + std::to_string(max_size >> 20) +
+                     " MiB that unroot reads",
+                 0, 0};
+  }
+  FileText out;
+  out.exists = true;
+  out.text.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t got = 0;
+  // The file may grow or shrink while we read it: read until EOF, never past max_size.
+  for (;;) {
+    if (got == out.text.size()) {
+      if (out.text.size() >= max_size) {
+        char probe = 0;
+        ssize_t n = ::read(fd.get(), &probe, 1);
+        if (n < 0 && errno == EINTR) {
+          continue;
+        }
+        if (n < 0) {
+          return sys_error("read " + std::string(path));
+        }
+        if (n > 0) {
+          return Error{std::string(path) + " is larger than the " +
+                           std::to_string(max_size >> 20) + " MiB that unroot reads",
+                       0, 0};
+        }
+        break;
+      }
+      std::size_t grow = out.text.size() < 4096 ? 4096 : out.text.size();
+      out.text.resize(std::min(max_size, out.text.size() + grow));
+    }
+    ssize_t n = ::read(fd.get(), out.text.data() + got, out.text.size() - got);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return sys_error("read " + std::string(path));
+    }
+    if (n == 0) {
+      break;
+    }
+    got += static_cast<std::size_t>(n);
+  }
+  out.text.resize(got);
+  return out;
+}
+
+Status write_all(int fd, const void* data, std::size_t size) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n = ::write(fd, p, size);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return sys_error("write");
+    }
+    p += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return Ok{};
+}
+
+}  // namespace unroot
