@@ -26,12 +26,28 @@ if [[ $(id -u) != 0 ]]; then
   exit 77
 fi
 
+# Everything this run creates is listed here and removed on any exit, failure or ^C included.
+containers=()
+temp_dirs=()
+cleanup() {
+  local c d
+  for c in "${containers[@]}"; do
+    "${podman[@]}" rm -f -t 0 "$c" >/dev/null 2>&1 || true
+  done
+  for d in "${temp_dirs[@]}"; do
+    rm -rf --one-file-system "$d"
+  done
+}
+trap cleanup EXIT
+
 # --- tools -------------------------------------------------------------------------------------
 need=()
 command -v podman >/dev/null || need+=(podman)
 command -v runc >/dev/null || need+=(runc)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v curl >/dev/null || need+=(curl)
+# podman's --init runs catatonit: the test compares a run with it.
+[[ -x /usr/bin/catatonit || -x /usr/libexec/podman/catatonit ]] || need+=(catatonit)
 command -v nsenter >/dev/null || need+=(util-linux)
 command -v flock >/dev/null || need+=(util-linux)
 if ((${#need[@]})); then
@@ -71,18 +87,16 @@ prepare_base_images() {
     exit 1
   fi
   root=$(mktemp -d /var/tmp/unroot-base.XXXXXX)
-  # shellcheck disable=SC2064  # expand $root now: the trap must remove this directory
-  trap "rm -rf --one-file-system '$root'" RETURN
+  temp_dirs+=("$root" "$root.log")
   t0=$(date +%s)
   echo "test-container: debootstrap --variant=minbase bookworm (about a minute)"
   debootstrap --variant=minbase bookworm "$root" "$mirror" >"$root.log" 2>&1 ||
     { tail -20 "$root.log" >&2; exit 1; }
-  rm -f "$root.log"
   # An image, not a system: no apt caches, no package lists (the Dockerfile's apt-get update
   # fetches fresh ones), as the official debian images do.
   chroot "$root" apt-get clean
   rm -rf "$root"/var/lib/apt/lists/*
-  tar --numeric-owner -C "$root" -c . | "${podman[@]}" import - "$base_debian" >/dev/null
+  tar --numeric-owner -C "$root" -c . | "${podman[@]}" import -q - "$base_debian" >/dev/null
   echo "test-container: debian base imported ($(($(date +%s) - t0)) s)"
   # nodejs from Debian (18.x): the app only needs `http`, and no other repository is reachable.
   cp /etc/resolv.conf "$root/etc/resolv.conf"
@@ -92,8 +106,9 @@ prepare_base_images() {
   chroot "$root" apt-get clean
   rm -rf "$root"/var/lib/apt/lists/*
   : >"$root/etc/resolv.conf"
-  tar --numeric-owner -C "$root" -c . | "${podman[@]}" import - "$base_node" >/dev/null
+  tar --numeric-owner -C "$root" -c . | "${podman[@]}" import -q - "$base_node" >/dev/null
   echo "test-container: node base imported ($(($(date +%s) - t0)) s in all)"
+  rm -rf --one-file-system "$root"
   exec 9>&-
 }
 
@@ -102,3 +117,216 @@ if [[ ${1:-} == prepare ]]; then
   echo "test-container: base images ready in $(($(date +%s) - started)) s"
   exit 0
 fi
+
+# --- checks --------------------------------------------------------------------------------------
+failures=0
+check() {  # check DESCRIPTION COMMAND...: runs the command, prints ok/FAIL, counts failures
+  local what=$1
+  shift
+  if "$@"; then
+    echo "ok   $what"
+  else
+    echo "FAIL $what"
+    failures=$((failures + 1))
+  fi
+}
+equals() { [[ $1 == "$2" ]] || { echo "     expected '$2', got '$1'"; false; }; }
+contains() { [[ $1 == *"$2"* ]] || { echo "     '$2' not in: ${1:0:300}"; false; }; }
+ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
+
+# --- build Dockerfile.example -------------------------------------------------------------------
+image=localhost/unroot-test/example:latest
+t0=$(date +%s%N)
+work=$(mktemp -d /tmp/unroot-container.XXXXXX)
+temp_dirs+=("$work")
+# --pull=never: the base images are the local ones; a registry must not be asked (none answers).
+# --network host: the build stage's apt-get reaches the Debian mirror through the machine.
+if ! "${podman[@]}" build --pull=never --network host "${limits[@]}" \
+  --build-arg BUILDER_IMAGE="$base_debian" --build-arg NODE_IMAGE="$base_node" \
+  -f "$here/Dockerfile.example" -t "$image" "$here" >"$work/build.log" 2>&1; then
+  tail -40 "$work/build.log" >&2
+  echo "test-container: podman build of Dockerfile.example failed" >&2
+  exit 1
+fi
+echo "test-container: built $image from Dockerfile.example in $(ms_since "$t0") ms"
+
+# Each container gets a private network namespace (--network none: only lo), and the test talks
+# to it from inside that namespace with nsenter. Port 80 is then the container's own port 80, as
+# with a published port, and never collides with the machine's port 80 or with a parallel run.
+run_opts=(--network none "${limits[@]}")
+name_prefix=unroot-test-$$
+pid_of() { "${podman[@]}" inspect -f '{{.State.Pid}}' "$1"; }
+http_get() {  # http_get CONTAINER PATH: GET http://127.0.0.1:80PATH inside its network namespace
+  nsenter --target "$(pid_of "$1")" --net curl -sS --max-time 2 "http://127.0.0.1:80$2"
+}
+wait_http() {  # wait_http CONTAINER: until the app answers, at most 15 s
+  local i
+  for ((i = 0; i < 75; i++)); do
+    if [[ $("${podman[@]}" inspect -f '{{.State.Running}}' "$1") != true ]]; then
+      echo "     container $1 is not running; its log:"
+      "${podman[@]}" logs "$1" 2>&1 | sed 's/^/     | /'
+      return 1
+    fi
+    http_get "$1" /ready >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "     no HTTP answer within 15 s"
+  return 1
+}
+status_field() { awk -v f="$2:" '$1 == f { $1 = ""; sub(/^ /, ""); print }' "/proc/$1/status"; }
+# PIDs (in the machine's namespace) of every process in the PID namespace of process $1.
+pids_in_ns_of() {
+  local ns p
+  ns=$(readlink "/proc/$1/ns/pid")
+  for p in /proc/[0-9]*; do
+    [[ $(readlink "$p/ns/pid" 2>/dev/null) == "$ns" ]] && echo "${p#/proc/}"
+  done
+  return 0
+}
+
+# --- the volume: a host directory full of root-owned things ------------------------------------
+vol=$work/data
+mkdir -p "$vol/sub/deeper"
+echo old >"$vol/file"
+echo old >"$vol/sub/deeper/file"
+chmod 0644 "$vol/file" "$vol/sub/deeper/file"
+chmod 0755 "$vol" "$vol/sub" "$vol/sub/deeper"
+# A link out of the volume: the link must change owner, its target (the container's passwd) not.
+ln -s /etc/passwd "$vol/escape"
+chown -hR 0:0 "$vol"
+
+# --- run 1: Dockerfile.example as it is, podman's default capabilities --------------------------
+main=$name_prefix-main
+containers+=("$main")
+t0=$(date +%s%N)
+"${podman[@]}" run -d --name "$main" "${run_opts[@]}" -v "$vol:/data" "$image" >/dev/null
+check "the app answers HTTP on port 80" wait_http "$main"
+echo "     first answer $(ms_since "$t0") ms after podman run"
+pid=$(pid_of "$main")
+body=$(http_get "$main" /probe || true)
+echo "     $body"
+check "the app sees itself as PID 1" contains "$body" '"pid":1,'
+check "the app runs as uid 1001, gid 1001, groups [1001]" \
+  contains "$body" '"uid":1001,"gid":1001,"groups":[1001],'
+check "the app got the socket from --listen (LISTEN_FDNAMES=http)" \
+  contains "$body" '"listenFdNames":"http"'
+
+# What the kernel says, read from the machine's side, so nothing is added to the container.
+check "exactly one process in the container" equals "$(pids_in_ns_of "$pid" | tr '\n' ' ')" "$pid "
+check "that process is PID 1 in the container" equals "$(status_field "$pid" NSpid | awk '{print $NF}')" 1
+check "PID 1 is the app: node /app/server.js" \
+  equals "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "node /app/server.js "
+check "PID 1's real, effective, saved and fs uid are 1001" \
+  equals "$(status_field "$pid" Uid)" $'1001\t1001\t1001\t1001'
+check "PID 1's gids are 1001" equals "$(status_field "$pid" Gid)" $'1001\t1001\t1001\t1001'
+check "PID 1's supplementary groups are exactly 1001" equals "$(status_field "$pid" Groups)" "1001"
+for set in CapEff CapPrm CapInh CapAmb; do
+  check "PID 1's $set is 0" equals "$(status_field "$pid" "$set")" 0000000000000000
+done
+# unroot sets no_new_privs itself (podman does not, without --security-opt no-new-privileges).
+check "PID 1 has NoNewPrivs 1" equals "$(status_field "$pid" NoNewPrivs)" 1
+echo "     podman top:"
+"${podman[@]}" top "$main" pid user group args capeff 2>&1 | sed 's/^/     | /'
+
+# The volume: every entry now belongs to app (1001:1001), the link itself included, and what the
+# link points to (the container's /etc/passwd) is still root's.
+check "every entry of the root-owned volume now belongs to 1001:1001" \
+  equals "$(find "$vol" \( \! -user 1001 -o \! -group 1001 \) -printf '%p ')" ""
+check "the symlink's target outside the volume is still root's" \
+  equals "$(stat -c %u:%g "/proc/$pid/root/etc/passwd")" 0:0
+# `podman exec` adds a process, so this comes after the one-process check.
+check "the app user can write to the volume" \
+  "${podman[@]}" exec --user app "$main" sh -c \
+  'echo new >/data/sub/deeper/new && echo changed >/data/file && rm /data/sub/deeper/file'
+check "files the app creates are its own" equals "$(stat -c %u:%g "$vol/sub/deeper/new")" 1001:1001
+
+# podman stop sends STOPSIGNAL (SIGTERM) to PID 1, waits up to -t seconds, then SIGKILLs. The app
+# has its own handler, so it must exit well before the timeout, with its own exit code (0).
+stop_timeout=10
+t0=$(date +%s%N)
+"${podman[@]}" stop -t "$stop_timeout" "$main" >/dev/null
+stop_ms=$(ms_since "$t0")
+echo "     podman stop took $stop_ms ms (timeout ${stop_timeout} s)"
+check "podman stop finished in under 3 s (the app's handler, not the timeout's SIGKILL)" \
+  test "$stop_ms" -lt 3000
+check "the app's SIGTERM handler ran" contains "$("${podman[@]}" logs "$main" 2>&1)" \
+  "SIGTERM received"
+check "the runtime reports the app's exit code (0 from its handler)" \
+  equals "$("${podman[@]}" inspect -f '{{.State.ExitCode}}' "$main")" 0
+
+# --- exit codes: the command's own, or unroot's 125/126/127 -------------------------------------
+exit_code_of() {  # exit_code_of [RUN_OPTION...] -- [CMD...]: runs the image, prints its code
+  local opts=() rc=0
+  while [[ $1 != -- ]]; do
+    opts+=("$1")
+    shift
+  done
+  shift
+  "${podman[@]}" run --rm "${run_opts[@]}" "${opts[@]}" "$image" "$@" >/dev/null 2>&1 || rc=$?
+  echo "$rc"
+}
+check "the command's exit code comes through (42)" \
+  equals "$(exit_code_of -- node -e 'process.exit(42)')" 42
+check "a command that is not found: 127" equals "$(exit_code_of -- no-such-command)" 127
+check "a command that cannot be executed: 126" equals "$(exit_code_of -- /etc/passwd)" 126
+
+# --- PID 1 and signals: what happens without a handler ------------------------------------------
+# The kernel does not apply a default action to PID 1 of a namespace for a signal it has no
+# handler for, so node without a handler ignores SIGTERM: podman waits the timeout and SIGKILLs.
+nohandler=$name_prefix-nohandler
+containers+=("$nohandler")
+"${podman[@]}" run -d --name "$nohandler" "${run_opts[@]}" "$image" \
+  node -e 'setInterval(() => {}, 1000)' >/dev/null
+sleep 0.5
+t0=$(date +%s%N)
+"${podman[@]}" stop -t 2 "$nohandler" >/dev/null 2>&1
+nohandler_ms=$(ms_since "$t0")
+echo "     without a handler: podman stop -t 2 took $nohandler_ms ms"
+check "without a handler, PID 1 ignores SIGTERM: stop waits the timeout" \
+  test "$nohandler_ms" -ge 2000
+check "... and the runtime reports SIGKILL (137)" \
+  equals "$("${podman[@]}" inspect -f '{{.State.ExitCode}}' "$nohandler")" 137
+# With --init, podman's catatonit is PID 1 and forwards SIGTERM to the app (then PID 2), whose
+# default action now applies: a fast stop, reported as 128+15.
+init=$name_prefix-init
+containers+=("$init")
+"${podman[@]}" run -d --init --name "$init" "${run_opts[@]}" "$image" \
+  node -e 'setInterval(() => {}, 1000)' >/dev/null
+sleep 0.5
+t0=$(date +%s%N)
+"${podman[@]}" stop -t 10 "$init" >/dev/null 2>&1
+init_ms=$(ms_since "$t0")
+echo "     with --init, no handler: podman stop took $init_ms ms"
+check "with --init, the same app stops at once" test "$init_ms" -lt 3000
+check "... killed by SIGTERM (143)" \
+  equals "$("${podman[@]}" inspect -f '{{.State.ExitCode}}' "$init")" 143
+
+# --- run 2: the Kubernetes example's securityContext, reproduced with podman ----------------------
+# drop ALL + SETUID SETGID CHOWN NET_BIND_SERVICE, no_new_privs from the runtime, read-only root:
+# what examples/kubernetes/deployment.yaml asks for must be enough.
+vol2=$work/data2
+mkdir -p "$vol2/sub" && echo old >"$vol2/sub/file" && chown -R 0:0 "$vol2"
+minimal=$name_prefix-minimal
+containers+=("$minimal")
+k8s_opts=(--cap-drop ALL --cap-add SETUID --cap-add SETGID --cap-add CHOWN --cap-add NET_BIND_SERVICE
+  --security-opt no-new-privileges --read-only)
+"${podman[@]}" run -d --name "$minimal" "${run_opts[@]}" "${k8s_opts[@]}" -v "$vol2:/data" \
+  "$image" >/dev/null
+check "with only the four capabilities, the app answers on port 80" wait_http "$minimal"
+check "... as uid 1001 with CapEff 0" \
+  contains "$(http_get "$minimal" /probe || true)" '"uid":1001,"gid":1001,"groups":[1001],"capEff":"0000000000000000"'
+check "... and the volume was handed over" equals "$(stat -c %u:%g "$vol2/sub/file")" 1001:1001
+"${podman[@]}" stop -t 10 "$minimal" >/dev/null
+# One capability short: unroot must refuse before the app starts (125), not half-run it.
+chown -R 0:0 "$vol2"
+check "without CHOWN, --chown fails with unroot's own exit code 125" \
+  equals "$(exit_code_of --cap-drop ALL --cap-add SETUID,SETGID,NET_BIND_SERVICE \
+    -v "$vol2:/data" --)" 125
+check "... and changed nothing" equals "$(stat -c %u:%g "$vol2/sub/file")" 0:0
+
+total=$(($(date +%s) - started))
+if ((failures)); then
+  echo "test-container: $failures check(s) FAILED (${total} s in all)" >&2
+  exit 1
+fi
+echo "test-container: all checks passed in ${total} s"
