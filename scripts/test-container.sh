@@ -137,6 +137,7 @@ ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 # --- build Dockerfile.example -------------------------------------------------------------------
 image=localhost/unroot-test/example:latest
 t0=$(date +%s%N)
+previous=$("${podman[@]}" image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
 work=$(mktemp -d /tmp/unroot-container.XXXXXX)
 temp_dirs+=("$work")
 # --pull=never: the base images are the local ones; a registry must not be asked (none answers).
@@ -149,6 +150,11 @@ if ! "${podman[@]}" build --pull=never --network host "${limits[@]}" \
   exit 1
 fi
 echo "test-container: built $image from Dockerfile.example in $(ms_since "$t0") ms"
+# Each source change leaves the previous build's image untagged; remove ours (only ours), so
+# repeated runs do not pile images up. The build stage's layers stay as podman's build cache.
+if [[ -n $previous && $previous != $("${podman[@]}" image inspect -f '{{.Id}}' "$image") ]]; then
+  "${podman[@]}" rmi "$previous" >/dev/null 2>&1 || true
+fi
 
 # Each container gets a private network namespace (--network none: only lo), and the test talks
 # to it from inside that namespace with nsenter. Port 80 is then the container's own port 80, as
@@ -201,6 +207,10 @@ containers+=("$main")
 t0=$(date +%s%N)
 "${podman[@]}" run -d --name "$main" "${run_opts[@]}" -v "$vol:/data" "$image" >/dev/null
 check "the app answers HTTP on port 80" wait_http "$main"
+if ((failures)); then
+  echo "test-container: the example container does not serve; nothing else can be checked" >&2
+  exit 1
+fi
 echo "     first answer $(ms_since "$t0") ms after podman run"
 pid=$(pid_of "$main")
 body=$(http_get "$main" /probe || true)
@@ -217,8 +227,8 @@ check "that process is PID 1 in the container" equals "$(status_field "$pid" NSp
 check "PID 1 is the app: node /app/server.js" \
   equals "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "node /app/server.js "
 check "PID 1's real, effective, saved and fs uid are 1001" \
-  equals "$(status_field "$pid" Uid)" $'1001\t1001\t1001\t1001'
-check "PID 1's gids are 1001" equals "$(status_field "$pid" Gid)" $'1001\t1001\t1001\t1001'
+  equals "$(status_field "$pid" Uid)" '1001 1001 1001 1001'
+check "PID 1's gids are 1001" equals "$(status_field "$pid" Gid)" '1001 1001 1001 1001'
 check "PID 1's supplementary groups are exactly 1001" equals "$(status_field "$pid" Groups)" "1001"
 for set in CapEff CapPrm CapInh CapAmb; do
   check "PID 1's $set is 0" equals "$(status_field "$pid" "$set")" 0000000000000000
@@ -226,7 +236,7 @@ done
 # unroot sets no_new_privs itself (podman does not, without --security-opt no-new-privileges).
 check "PID 1 has NoNewPrivs 1" equals "$(status_field "$pid" NoNewPrivs)" 1
 echo "     podman top:"
-"${podman[@]}" top "$main" pid user group args capeff 2>&1 | sed 's/^/     | /'
+"${podman[@]}" top "$main" pid user group args capeff 2>&1 | sed 's/^/     | /' || true
 
 # The volume: every entry now belongs to app (1001:1001), the link itself included, and what the
 # link points to (the container's /etc/passwd) is still root's.
