@@ -41,20 +41,9 @@ cleanup() {
 trap cleanup EXIT
 
 # --- tools -------------------------------------------------------------------------------------
-need=()
-command -v podman >/dev/null || need+=(podman)
-command -v runc >/dev/null || need+=(runc)
-command -v debootstrap >/dev/null || need+=(debootstrap)
-command -v curl >/dev/null || need+=(curl)
-# podman's --init runs catatonit: the test compares a run with it.
-[[ -x /usr/bin/catatonit || -x /usr/libexec/podman/catatonit ]] || need+=(catatonit)
-command -v nsenter >/dev/null || need+=(util-linux)
-command -v flock >/dev/null || need+=(util-linux)
-if ((${#need[@]})); then
-  echo "test-container: installing ${need[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+# catatonit: podman's --init, which the test compares with; nsenter and flock: util-linux.
+sh "$here/scripts/install-deps.sh" podman runc catatonit netavark debootstrap curl \
+  util-linux
 
 # crun (podman's default) fails on these hybrid-cgroup machines; runc with cgroupfs works. The
 # default rlimits cannot be raised in this sandbox, so every build and run pins them.

@@ -19,14 +19,7 @@ if [[ $(id -u) != 0 ]]; then
   exit 77
 fi
 
-need=()
-command -v man >/dev/null || need+=(man-db)
-command -v dpkg-deb >/dev/null || need+=(dpkg)
-command -v file >/dev/null || need+=(file)
-if ((${#need[@]})); then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+sh "$(dirname "$0")/install-deps.sh" man-db dpkg file
 
 tmp=$(mktemp -d /tmp/unroot-package.XXXXXX)
 trap 'rm -rf --one-file-system "$tmp"' EXIT
