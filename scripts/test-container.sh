@@ -89,9 +89,10 @@ prepare_base_images() {
   echo "test-container: debian base imported ($(($(date +%s) - t0)) s)"
   # nodejs from Debian (18.x): the app only needs `http`, and no other repository is reachable.
   cp /etc/resolv.conf "$root/etc/resolv.conf"
-  chroot "$root" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive chroot "$root" \
-    apt-get install -y -qq --no-install-recommends nodejs >/dev/null
+  { chroot "$root" apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive chroot "$root" \
+      apt-get install -y -qq --no-install-recommends nodejs; } >"$root.log" 2>&1 ||
+    { tail -20 "$root.log" >&2; exit 1; }
   chroot "$root" apt-get clean
   rm -rf "$root"/var/lib/apt/lists/*
   : >"$root/etc/resolv.conf"
@@ -165,7 +166,8 @@ wait_http() {  # wait_http CONTAINER: until the app answers, at most 15 s
     http_get "$1" /ready >/dev/null 2>&1 && return 0
     sleep 0.2
   done
-  echo "     no HTTP answer within 15 s"
+  echo "     no HTTP answer within 15 s; the container's log:"
+  "${podman[@]}" logs "$1" 2>&1 | sed 's/^/     | /'
   return 1
 }
 status_field() { awk -v f="$2:" '$1 == f { $1 = ""; sub(/^ /, ""); print }' "/proc/$1/status"; }
