@@ -164,8 +164,8 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
       plan.how = Switch::kDrop;
     } else {
       // Target root "simply execs"; only an explicit other group (root:www) changes anything.
-      plan.how = same_ids && caller.ruid == 0 && caller.suid == 0 ? Switch::kNone
-                                                                 : Switch::kRootGroups;
+      plan.how =
+          same_ids && caller.ruid == 0 && caller.suid == 0 ? Switch::kNone : Switch::kRootGroups;
     }
   } else {
     bool already = caller.ruid == target.uid && caller.euid == target.uid &&

@@ -154,8 +154,7 @@ std::optional<GroupEntry> parse_group_line(std::string_view line) {
 Result<std::optional<PasswdEntry>> find_user_by_name(const UserFile& passwd,
                                                      std::string_view name) {
   return find_first<PasswdEntry>(
-      passwd, "user", name, parse_passwd_line,
-      [&](const PasswdEntry& e) { return e.name == name; },
+      passwd, "user", name, parse_passwd_line, [&](const PasswdEntry& e) { return e.name == name; },
       [&](std::string_view line) { return first_field(line) == name; });
 }
 
@@ -169,8 +168,7 @@ Result<std::optional<PasswdEntry>> find_user_by_uid(const UserFile& passwd, std:
       });
 }
 
-Result<std::optional<GroupEntry>> find_group_by_name(const UserFile& group,
-                                                     std::string_view name) {
+Result<std::optional<GroupEntry>> find_group_by_name(const UserFile& group, std::string_view name) {
   return find_first<GroupEntry>(
       group, "group", name, parse_group_line, [&](const GroupEntry& e) { return e.name == name; },
       [&](std::string_view line) { return first_field(line) == name; });

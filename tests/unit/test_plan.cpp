@@ -185,8 +185,8 @@ TEST_CASE("HOME is replaced and nothing else in the environment changes", "[plan
   auto p = plan_for({"node", "id"}, root_caller(),
                     {"A=1", "HOME=/root", "PATH=/bin", "HOME=/again", "B=x=y", "NOEQUALS"});
   REQUIRE(p);
-  CHECK(p->env == std::vector<std::string>{"A=1", "HOME=/home/node", "PATH=/bin", "B=x=y",
-                                           "NOEQUALS"});
+  CHECK(p->env ==
+        std::vector<std::string>{"A=1", "HOME=/home/node", "PATH=/bin", "B=x=y", "NOEQUALS"});
   auto q = plan_for({"node", "id"}, root_caller(), {"A=1"});
   REQUIRE(q);
   CHECK(q->env == std::vector<std::string>{"A=1", "HOME=/home/node"});
