@@ -35,7 +35,7 @@ struct Identity {
   std::uint32_t gid = 0;
   std::vector<std::uint32_t> groups;     // the kernel's supplementary list; includes gid
   std::string user_name;                 // empty: the uid has no passwd entry
-  std::vector<std::string> group_names;  // parallel to groups; empty string: no entry
+  std::vector<std::string> group_names;  // parallel to groups, filled for --dry-run only
   std::string home;
 };
 
