@@ -322,3 +322,13 @@ TEST_CASE("arguments reach the command unchanged", "[.][root]") {
   CHECK(p["arg2"].empty());
   CHECK(p["arg3"] == "a b");
 }
+
+TEST_CASE("on the host's own Debian /etc (read only), nobody is nobody:nogroup", "[.][root]") {
+  require_root();
+  if (read_file("/etc/passwd").find("\nnobody:x:65534:65534:") == std::string::npos) {
+    FAIL("this host's /etc/passwd has no Debian nobody entry; the case expects Debian 12");
+  }
+  auto r = run({unroot_bin(), "nobody", "/usr/bin/id"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)\n");
+}
