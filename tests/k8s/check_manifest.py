@@ -9,7 +9,7 @@ import re
 import sys
 
 try:
-    import yaml  # Debian's python3-yaml; the ctest wrapper installs it
+    import yaml  # Debian's python3-yaml; scripts/test-k8s-manifest.sh installs it
 except ImportError:
     print("check_manifest: SKIP: python3-yaml is not installed", file=sys.stderr)
     sys.exit(77)
