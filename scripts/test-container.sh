@@ -39,6 +39,9 @@ cleanup() {
   done
 }
 trap cleanup EXIT
+# ^C or a ctest timeout (SIGTERM): exit through the EXIT trap, so containers never outlive us.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # --- tools -------------------------------------------------------------------------------------
 # catatonit: podman's --init, which the test compares with; nsenter and flock: util-linux.
@@ -151,6 +154,16 @@ fi
 # with a published port, and never collides with the machine's port 80 or with a parallel run.
 run_opts=(--network none "${limits[@]}")
 name_prefix=unroot-test-$$
+# A run killed with SIGKILL (a ctest timeout) cannot clean up: remove containers left by runs
+# whose process is gone. Names are unroot-test-<pid>-<what>; live runs' containers are kept.
+for c in $("${podman[@]}" ps -a --format '{{.Names}}' --filter name='^unroot-test-[0-9]+-'); do
+  owner=${c#unroot-test-}
+  owner=${owner%%-*}
+  if [[ ! -d /proc/$owner ]]; then
+    echo "test-container: removing $c, left by an earlier run that was killed"
+    "${podman[@]}" rm -f -t 0 "$c" >/dev/null 2>&1 || true
+  fi
+done
 pid_of() { "${podman[@]}" inspect -f '{{.State.Pid}}' "$1"; }
 http_get() {  # http_get CONTAINER PATH: GET http://127.0.0.1:80PATH inside its network namespace
   nsenter --target "$(pid_of "$1")" --net curl -sS --max-time 2 "http://127.0.0.1:80$2"

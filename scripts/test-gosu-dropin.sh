@@ -32,6 +32,8 @@ fi
 
 t=$(mktemp -d /tmp/unroot-gosu.XXXXXX)
 trap 'rm -rf --one-file-system "$t"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 # The script re-runs itself as app: it must be able to reach and read it.
 chmod 0755 "$t"
 

@@ -23,6 +23,8 @@ sh "$(dirname "$0")/install-deps.sh" man-db dpkg file
 
 tmp=$(mktemp -d /tmp/unroot-package.XXXXXX)
 trap 'rm -rf --one-file-system "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 fail=0
 check() {  # check DESCRIPTION COMMAND...: runs the command, prints ok/FAIL, remembers failures
   local what=$1
