@@ -345,7 +345,7 @@ TEST_CASE("a script whose interpreter is missing says so, exit 127", "[.][root]"
 
 TEST_CASE("a control byte in the input cannot forge a second error line", "[.][root]") {
   require_root();
-  auto r = run_probe({"no\nunroot: all good", "/bin/true"});
+  auto r = run_probe({"no\nunroot all good", "/bin/true"});
   CHECK(r.exit_code == 125);
-  CHECK(r.err == "unroot: unknown user 'no\\x0aunroot: all good': no entry in /etc/passwd\n");
+  CHECK(r.err == "unroot: unknown user 'no\\x0aunroot all good': no entry in /etc/passwd\n");
 }
