@@ -128,7 +128,9 @@ contains() { [[ $1 == *"$2"* ]] || { echo "     '$2' not in: ${1:0:300}"; false;
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
 # --- build Dockerfile.example -------------------------------------------------------------------
-image=localhost/unroot-test/example:latest
+# One tag per source tree, so two checkouts (worktrees, CI and a developer) never test each
+# other's build.
+image=localhost/unroot-test/example:$(printf '%s' "$here" | sha256sum | cut -c1-12)
 t0=$(date +%s%N)
 previous=$("${podman[@]}" image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
 work=$(mktemp -d /tmp/unroot-container.XXXXXX)
@@ -337,6 +339,17 @@ check "without CHOWN, --chown fails with unroot's own exit code 125" \
   equals "$(exit_code_of --cap-drop ALL --cap-add SETUID,SETGID,NET_BIND_SERVICE \
     -v "$vol2:/data" --)" 125
 check "... and changed nothing" equals "$(stat -c %u:%g "$vol2/sub/file")" 0:0
+# A directory of another uid with mode 0700 (say, a volume a different image used before): root
+# without CAP_DAC_READ_SEARCH cannot open it, so the walk fails closed; with it, it is handed over.
+# This is why the Kubernetes README names DAC_READ_SEARCH as the one optional addition.
+mkdir -p "$vol2/private/inner" && echo x >"$vol2/private/inner/file"
+chown -R 999:999 "$vol2/private" && chmod 0700 "$vol2/private"
+check "a foreign 0700 directory with only the four capabilities: 125, not entered" \
+  equals "$(exit_code_of "${k8s_opts[@]}" -v "$vol2:/data" -- true)" 125
+check "... its contents untouched" equals "$(stat -c %u "$vol2/private/inner/file")" 999
+check "... with DAC_READ_SEARCH added it is handed over" \
+  equals "$(exit_code_of "${k8s_opts[@]}" --cap-add DAC_READ_SEARCH -v "$vol2:/data" -- true)" 0
+check "... all of it" equals "$(stat -c %u:%g "$vol2/private/inner/file")" 1001:1001
 
 total=$(($(date +%s) - started))
 if ((failures)); then
