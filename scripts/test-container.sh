@@ -11,7 +11,8 @@
 # No registry is reachable, so the base images are made locally: debootstrap (minbase bookworm)
 # imported with `podman import`, and the same tree plus Debian's nodejs. They are cached in
 # podman's storage under localhost/unroot-test/*; delete them with `podman rmi` to rebuild.
-# Facts about podman on these machines (runc, cgroupfs, ulimits): docs/containers.md.
+# How podman has to be run on these machines (runc, cgroupfs, ulimits) and what each check
+# proves: README.md, "Tested for real: scripts/test-container.sh".
 set -euo pipefail
 
 started=$(date +%s)
@@ -25,6 +26,11 @@ if [[ $(id -u) != 0 ]]; then
   fi
   exit 77
 fi
+
+# crun (podman's default) fails on these hybrid-cgroup machines; runc with cgroupfs works. The
+# default rlimits cannot be raised in this sandbox, so every build and run pins them.
+podman=(podman --runtime runc --cgroup-manager cgroupfs)
+limits=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 
 # Everything this run creates is listed here and removed on any exit, failure or ^C included.
 containers=()
@@ -47,11 +53,6 @@ trap 'exit 143' TERM
 # catatonit: podman's --init, which the test compares with; nsenter and flock: util-linux.
 sh "$here/scripts/install-deps.sh" podman runc catatonit netavark debootstrap curl \
   util-linux
-
-# crun (podman's default) fails on these hybrid-cgroup machines; runc with cgroupfs works. The
-# default rlimits cannot be raised in this sandbox, so every build and run pins them.
-podman=(podman --runtime runc --cgroup-manager cgroupfs)
-limits=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 
 base_debian=localhost/unroot-test/debian:bookworm
 base_node=localhost/unroot-test/node:bookworm
