@@ -34,6 +34,11 @@ inline constexpr std::size_t kMaxUnixPathLength = 107;
 /// from creating thousands of sockets as root.
 inline constexpr std::size_t kMaxListen = 128;
 
+/// listen(2) backlog when --backlog is not given. 4096 is the kernel's net.core.somaxconn
+/// default since Linux 5.4 and what systemd uses (SOMAXCONN); the kernel silently caps larger
+/// values at somaxconn. Node.js calls listen() again on a passed socket with its own backlog (511).
+inline constexpr int kDefaultBacklog = 4096;
+
 /// One parsed --listen argument: everything sockets needs to create and bind it.
 struct ListenSpec {
   std::string arg;   // the argument exactly as given, for error messages

@@ -102,37 +102,13 @@ Result<Fd> bind_inet(const ListenSpec& spec, int backlog) {
   return fd;
 }
 
-// Puts the process back in the directory it started in when the unix-socket code is done.
-class CwdGuard {
- public:
-  explicit CwdGuard(Fd saved) : saved_(std::move(saved)) {}
-  CwdGuard(const CwdGuard&) = delete;
-  CwdGuard& operator=(const CwdGuard&) = delete;
-  ~CwdGuard() {
-    if (saved_) {
-      int e = errno;
-      (void)!::fchdir(saved_.get());  // restore() reports failure on the success path
-      errno = e;
-    }
-  }
-  Status restore() {
-    if (::fchdir(saved_.get()) != 0) {
-      return sys_error("fchdir back to the working directory");
-    }
-    saved_.reset();
-    return Ok{};
-  }
-
- private:
-  Fd saved_;
-};
-
 Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner) {
   // listen_addr guarantees an absolute path without empty, "." or ".." parts, not ending in '/'.
   std::size_t slash = spec.path.rfind('/');
   std::string dir = slash == 0 ? "/" : spec.path.substr(0, slash);
   std::string base = spec.path.substr(slash + 1);
 
+  // The checks, the stale-file removal and the chown all go through this one directory fd.
   int raw = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (raw < 0) {
     return fail(spec, "open directory " + dir);
@@ -152,21 +128,12 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner) {
                                 "unroot will not create a socket there as root");
   }
 
-  // Work relative to the directory fd for the rest: bind(2) takes only a path, so make the
-  // directory the cwd; the check, the bind and the chown then all see the same directory even
-  // if a path component is renamed meanwhile. The cwd is restored before returning.
-  raw = ::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (raw < 0) {
-    return fail(spec, "open the working directory");
-  }
-  CwdGuard guard{Fd(raw)};
-  if (::fchdir(dir_fd.get()) != 0) {
-    return fail(spec, "chdir " + dir);
-  }
-
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
-  std::memcpy(sa.sun_path, base.c_str(), base.size() + 1);  // base ≤ 106 bytes: fits
+  // The absolute path, not a name relative to dir_fd: the kernel records exactly this text as
+  // the socket's address (getsockname(2), /proc/net/unix), and the server must see its real
+  // path. bind(2) has no *at() form, so the directory is checked to still be dir_fd below.
+  std::memcpy(sa.sun_path, spec.path.c_str(), spec.path.size() + 1);  // ≤ 107 bytes: fits
 
   struct stat st {};
   if (::fstatat(dir_fd.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -211,6 +178,15 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner) {
     errno = bind_errno;
     return fail(spec, "bind " + spec.path);
   }
+  // The chown below goes through dir_fd; make sure the path still leads there, so that the
+  // file chowned is the one bind created (the ancestors are the operator's, not an attacker's).
+  struct stat now {};
+  if (::stat(dir.c_str(), &now) != 0) {
+    return fail(spec, "stat " + dir);
+  }
+  if (now.st_dev != dst.st_dev || now.st_ino != dst.st_ino) {
+    return fail_plain(spec, "directory " + dir + " was replaced while unroot worked in it");
+  }
   // AT_SYMLINK_NOFOLLOW: if the name were swapped for a symlink, chown the link, not its target.
   if (::fchownat(dir_fd.get(), base.c_str(), owner.uid, owner.gid, AT_SYMLINK_NOFOLLOW) != 0) {
     return fail(spec, "chown " + spec.path + " to " + std::to_string(owner.uid) + ":" +
@@ -226,9 +202,6 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner) {
   }
   if (::listen(fd.get(), backlog) != 0) {
     return fail(spec, "listen " + spec.path);
-  }
-  if (auto s = guard.restore(); !s) {
-    return s.error();
   }
   return fd;
 }

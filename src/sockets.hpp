@@ -14,14 +14,6 @@
 
 namespace unroot {
 
-/// listen(2) backlog when --backlog is not given. 4096 is the kernel's net.core.somaxconn
-/// default since Linux 5.4 and what systemd uses (SOMAXCONN); the kernel silently caps larger
-/// values at somaxconn. Node.js calls listen() again on a passed socket with its own backlog (511).
-inline constexpr int kDefaultBacklog = 4096;
-
-/// Options::backlog (-1: not given) → the backlog to use.
-constexpr int effective_backlog(int option) { return option < 0 ? kDefaultBacklog : option; }
-
 /// Who gets the unix socket files.
 struct SocketOwner {
   uid_t uid = 0;
