@@ -229,6 +229,7 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
   // unroot execs in place, so LISTEN_PID is its own pid.
   plan.listen = std::move(*listen);
   plan.backlog = opts.backlog < 0 ? kDefaultBacklog : opts.backlog;
+  bool had_pidfdid = find_env(plan.env, "LISTEN_PIDFDID").has_value();
   plan.env = with_listen_env(std::move(plan.env), plan.listen, caller.pid);
   for (std::size_t i = 0; i < plan.listen.size(); ++i) {
     const ListenSpec& l = plan.listen[i];
@@ -245,6 +246,10 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
     for (std::string_view key : {"LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"}) {
       plan.notes.push_back("env: " + std::string(key) + "=" +
                            std::string(find_env(plan.env, key).value_or("")));
+    }
+    if (had_pidfdid) {
+      plan.notes.push_back("env: LISTEN_PIDFDID removed (it names the process an outer "
+                           "systemd started, not these sockets)");
     }
   }
 
