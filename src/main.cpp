@@ -141,8 +141,21 @@ int main(int argc, char** argv, char** envp) {
   if (!sockets) {
     return report(sockets.error(), kExitOwnError);
   }
-  if (auto placed = unroot::place_listen_fds(std::move(*sockets)); !placed) {
+  auto placed = unroot::place_listen_fds(std::move(*sockets));
+  if (!placed) {
     return report(placed.error(), kExitOwnError);
+  }
+  if (opts->verbose) {
+    std::string text;
+    for (std::size_t i = 0; i < plan->listen.size(); ++i) {
+      text += std::string(kProg) + ": fd " + std::to_string(3 + i) + ": " +
+              unroot::describe(plan->listen[i]) + "\n";
+    }
+    for (const unroot::FdMove& m : *placed) {
+      text += std::string(kProg) + ": inherited fd " + std::to_string(m.from) + " moved to " +
+              std::to_string(m.to) + " to make room for the --listen sockets\n";
+    }
+    (void)unroot::write_all(STDERR_FILENO, text.data(), text.size());
   }
 
   if (auto s = unroot::switch_identity(*plan); !s) {
