@@ -167,6 +167,5 @@ int main(int argc, char** argv, char** envp) {
     env.push_back(e.data());
   }
   env.push_back(nullptr);
-  return report(unroot::exec_command(plan->command, plan->argv.data(), env.data()),
-                kExitOwnError);
+  return report(unroot::exec_command(plan->command, plan->argv.data(), env.data()), kExitOwnError);
 }

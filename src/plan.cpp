@@ -107,10 +107,6 @@ Result<Identity> resolve(const UserSpec& spec, const UserFile& passwd, const Use
     return Error{"user " + who(spec, id) + " is in " + std::to_string(id.groups.size()) +
                  " groups; the kernel allows at most " + std::to_string(kMaxGroups)};
   }
-  std::vector<std::string_view> names = group_names(group, id.groups);
-  for (std::string_view n : names) {
-    id.group_names.emplace_back(n);
-  }
   return id;
 }
 
@@ -149,6 +145,12 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
   }
   Plan plan;
   plan.identity = std::move(*id);
+  if (opts.dry_run) {
+    // Names are for the report only; a real run skips this second pass over /etc/group.
+    for (std::string_view n : group_names(group, plan.identity.groups)) {
+      plan.identity.group_names.emplace_back(n);
+    }
+  }
   plan.dry_run = opts.dry_run;
   plan.setsid = opts.setsid;
   const Identity& target = plan.identity;
@@ -172,8 +174,8 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
       plan.how = Switch::kDrop;
     } else {
       // Target root "simply execs"; only an explicit other group (root:www) changes anything.
-      plan.how = same_ids && caller.ruid == 0 && caller.suid == 0 ? Switch::kNone
-                                                                 : Switch::kRootGroups;
+      plan.how =
+          same_ids && caller.ruid == 0 && caller.suid == 0 ? Switch::kNone : Switch::kRootGroups;
     }
   } else {
     bool already = caller.ruid == target.uid && caller.euid == target.uid &&
@@ -262,10 +264,13 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
 
 std::string describe_identity(const Identity& id) {
   std::string out = "uid=" + with_name(id.uid, id.user_name);
+  auto name_of = [&](std::size_t i) {
+    return i < id.group_names.size() ? std::string_view(id.group_names[i]) : std::string_view();
+  };
   std::string_view primary;
   for (std::size_t i = 0; i < id.groups.size(); ++i) {
     if (id.groups[i] == id.gid) {
-      primary = id.group_names[i];
+      primary = name_of(i);
       break;
     }
   }
@@ -274,7 +279,7 @@ std::string describe_identity(const Identity& id) {
     if (i != 0) {
       out += ',';
     }
-    out += with_name(id.groups[i], id.group_names[i]);
+    out += with_name(id.groups[i], name_of(i));
   }
   out += " home=" + id.home;
   return out;

@@ -124,10 +124,11 @@ Status switch_identity(const Plan& plan) {
   if (::setgroups(groups.size(), groups.data()) != 0) {
     int err = errno;
     if (err == EPERM && setgroups_denied()) {
-      return Error{"setgroups: denied in this user namespace (/proc/self/setgroups is 'deny', "
-                   "as rootless runtimes set it); run unroot as real root, or start the "
-                   "container as the target user instead",
-                   err};
+      return Error{
+          "setgroups: denied in this user namespace (/proc/self/setgroups is 'deny', "
+          "as rootless runtimes set it); run unroot as real root, or start the "
+          "container as the target user instead",
+          err};
     }
     return Error{"setgroups", err};
   }

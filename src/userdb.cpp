@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <string>
+#include <utility>
 
 #include "user_spec.hpp"
 
@@ -154,8 +155,7 @@ std::optional<GroupEntry> parse_group_line(std::string_view line) {
 Result<std::optional<PasswdEntry>> find_user_by_name(const UserFile& passwd,
                                                      std::string_view name) {
   return find_first<PasswdEntry>(
-      passwd, "user", name, parse_passwd_line,
-      [&](const PasswdEntry& e) { return e.name == name; },
+      passwd, "user", name, parse_passwd_line, [&](const PasswdEntry& e) { return e.name == name; },
       [&](std::string_view line) { return first_field(line) == name; });
 }
 
@@ -169,8 +169,7 @@ Result<std::optional<PasswdEntry>> find_user_by_uid(const UserFile& passwd, std:
       });
 }
 
-Result<std::optional<GroupEntry>> find_group_by_name(const UserFile& group,
-                                                     std::string_view name) {
+Result<std::optional<GroupEntry>> find_group_by_name(const UserFile& group, std::string_view name) {
   return find_first<GroupEntry>(
       group, "group", name, parse_group_line, [&](const GroupEntry& e) { return e.name == name; },
       [&](std::string_view line) { return first_field(line) == name; });
@@ -215,15 +214,23 @@ std::vector<std::uint32_t> groups_with_member(const UserFile& group, std::string
 std::vector<std::string_view> group_names(const UserFile& group,
                                           std::span<const std::uint32_t> gids) {
   std::vector<std::string_view> names(gids.size());
+  // (gid, index) sorted by gid: each line costs one binary search, not one scan of all gids.
+  std::vector<std::pair<std::uint32_t, std::size_t>> order;
+  order.reserve(gids.size());
+  for (std::size_t i = 0; i < gids.size(); ++i) {
+    order.emplace_back(gids[i], i);
+  }
+  std::sort(order.begin(), order.end());
   std::size_t missing = gids.size();
   for_each_line(group.text, [&](std::string_view line, std::size_t) {
     std::optional<GroupEntry> e = parse_group_line(line);
     if (!e) {
       return true;
     }
-    for (std::size_t i = 0; i < gids.size(); ++i) {
-      if (gids[i] == e->gid && names[i].empty()) {
-        names[i] = e->name;
+    auto it = std::lower_bound(order.begin(), order.end(), std::make_pair(e->gid, std::size_t{0}));
+    for (; it != order.end() && it->first == e->gid; ++it) {
+      if (names[it->second].empty()) {
+        names[it->second] = e->name;
         --missing;
       }
     }
