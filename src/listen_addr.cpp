@@ -195,8 +195,8 @@ Status parse_host_port(std::string_view arg, std::string_view text, ListenSpec& 
   } else {
     std::size_t colon = text.find(':');
     if (colon == std::string_view::npos) {
-      if (!text.empty() && std::all_of(text.begin(), text.end(),
-                                       [](char c) { return is_digit(c) || c == '.'; })) {
+      if (!text.empty() &&
+          std::all_of(text.begin(), text.end(), [](char c) { return is_digit(c) || c == '.'; })) {
         return bad(arg, "missing ':PORT' after the address");
       }
       if (text.empty()) {
@@ -218,8 +218,9 @@ Status parse_host_port(std::string_view arg, std::string_view text, ListenSpec& 
       if (std::all_of(host.begin(), host.end(), [](char c) { return is_digit(c) || c == '.'; })) {
         return bad(arg, quoted(host) + " is not a numeric IPv4 address");
       }
-      return bad(arg, "host names are not resolved; use a numeric address such as 127.0.0.1 or "
-                      "[::1]");
+      return bad(arg,
+                 "host names are not resolved; use a numeric address such as 127.0.0.1 or "
+                 "[::1]");
     }
     spec.family = Family::kIpv4;
   }
@@ -359,8 +360,8 @@ std::vector<std::string> with_listen_env(std::vector<std::string> env,
     return env;
   }
   auto is_listen_var = [](const std::string& entry) {
-    for (std::string_view key : {"LISTEN_FDS=", "LISTEN_PID=", "LISTEN_FDNAMES=",
-                                 "LISTEN_PIDFDID="}) {
+    for (std::string_view key :
+         {"LISTEN_FDS=", "LISTEN_PID=", "LISTEN_FDNAMES=", "LISTEN_PIDFDID="}) {
       if (std::string_view(entry).substr(0, key.size()) == key) {
         return true;
       }

@@ -235,8 +235,8 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
   plan.env = with_listen_env(std::move(plan.env), plan.listen, caller.pid);
   for (std::size_t i = 0; i < plan.listen.size(); ++i) {
     const ListenSpec& l = plan.listen[i];
-    std::string note = "listen: fd " + std::to_string(3 + i) + " name=" + l.name + ": " +
-                       describe(l);
+    std::string note =
+        "listen: fd " + std::to_string(3 + i) + " name=" + l.name + ": " + describe(l);
     if (l.transport == Transport::kUnix) {
       note += " (owner " + std::to_string(target.uid) + ":" + std::to_string(target.gid) +
               ", mode 0660)";
@@ -250,8 +250,9 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
                            std::string(find_env(plan.env, key).value_or("")));
     }
     if (had_pidfdid) {
-      plan.notes.push_back("env: LISTEN_PIDFDID removed (it names the process an outer "
-                           "systemd started, not these sockets)");
+      plan.notes.push_back(
+          "env: LISTEN_PIDFDID removed (it names the process an outer "
+          "systemd started, not these sockets)");
     }
   }
 

@@ -82,8 +82,8 @@ Result<Fd> bind_inet(const ListenSpec& spec, int backlog) {
       std::memcpy(&sa.sin_addr, spec.addr.data(), 4);
     } else {
       sa.sin_addr.s_addr = htonl(INADDR_ANY);
-      where = std::string(spec.transport == Transport::kTcp ? "tcp" : "udp") + " 0.0.0.0:" +
-              std::to_string(spec.port) + " (the kernel has no IPv6)";
+      where = std::string(spec.transport == Transport::kTcp ? "tcp" : "udp") +
+              " 0.0.0.0:" + std::to_string(spec.port) + " (the kernel has no IPv6)";
     }
     rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
   } else {
@@ -138,8 +138,9 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner) {
   struct stat st {};
   if (::fstatat(dir_fd.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
-      return fail_plain(spec, spec.path + " exists and is not a socket; unroot replaces only a "
-                                          "stale socket file");
+      return fail_plain(spec, spec.path +
+                                  " exists and is not a socket; unroot replaces only a "
+                                  "stale socket file");
     }
     // A socket file is stale when connecting is refused: no process listens on it any more
     // (unix(7): ECONNREFUSED). A live one belongs to a running server: do not steal its path.
@@ -197,8 +198,9 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner) {
   }
   if (!S_ISSOCK(st.st_mode) || st.st_uid != owner.uid || st.st_gid != owner.gid ||
       (st.st_mode & 07777) != 0660) {
-    return fail_plain(spec, spec.path + " is not the socket unroot just created (owner or mode "
-                                        "changed under it)");
+    return fail_plain(spec, spec.path +
+                                " is not the socket unroot just created (owner or mode "
+                                "changed under it)");
   }
   if (::listen(fd.get(), backlog) != 0) {
     return fail(spec, "listen " + spec.path);
@@ -214,7 +216,7 @@ Result<std::vector<Fd>> bind_listen_sockets(const std::vector<ListenSpec>& specs
   out.reserve(specs.size());
   for (const ListenSpec& spec : specs) {
     Result<Fd> fd = spec.transport == Transport::kUnix ? bind_unix(spec, backlog, owner)
-                                                        : bind_inet(spec, backlog);
+                                                       : bind_inet(spec, backlog);
     if (!fd) {
       return fd.error();
     }

@@ -161,8 +161,8 @@ int main(int argc, char** argv) {
     len = sizeof(int);
     getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len);
     address(fd, addr, sizeof addr);
-    printf("fd=%d name=%s family=%s type=%s listening=%d addr=%s\n", fd, name,
-           family_name(domain), type_name(type), acc, addr);
+    printf("fd=%d name=%s family=%s type=%s listening=%d addr=%s\n", fd, name, family_name(domain),
+           type_name(type), acc, addr);
     if (type == SOCK_STREAM && acc != 1) {
       problem("a stream socket is not listening");
     }

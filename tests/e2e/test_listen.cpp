@@ -350,8 +350,8 @@ TEST_CASE("node serves port 80 through --listen as nobody, keeping unroot's PID"
 TEST_CASE("two named sockets reach node in order with their names", "[.][root]") {
   require_root();
   FreshNetns ns;
-  Background server(unroot_cmd({"--listen", "http=127.0.0.1:80", "--listen",
-                                "admin=127.0.0.1:81", "nobody", node_bin(), server_js()}),
+  Background server(unroot_cmd({"--listen", "http=127.0.0.1:80", "--listen", "admin=127.0.0.1:81",
+                                "nobody", node_bin(), server_js()}),
                     server_env());
   std::string body = http_get(ipv4("127.0.0.1", 80));
   INFO("stderr: " << server.err());
@@ -383,9 +383,9 @@ TEST_CASE("an IPv6 [::1]:80 socket serves node on IPv6 only", "[.][root]") {
 TEST_CASE("a UDP socket on port 53 answers datagrams as nobody", "[.][root]") {
   require_root();
   FreshNetns ns;
-  Background probe(unroot_cmd({"--listen", "dns=udp://127.0.0.1:53", "nobody", probe_bin(),
-                               "--serve"}),
-                   server_env());
+  Background probe(
+      unroot_cmd({"--listen", "dns=udp://127.0.0.1:53", "nobody", probe_bin(), "--serve"}),
+      server_env());
   sockaddr_in to = ipv4("127.0.0.1", 53);
   std::string reply;
   // The socket exists from the moment unroot bound it; resend in case the first datagram
@@ -411,8 +411,7 @@ TEST_CASE("a UDP socket on port 53 answers datagrams as nobody", "[.][root]") {
                                           "addr=127.0.0.1:53\n"));
 }
 
-TEST_CASE("a unix socket is owned by the target user, mode 0660, and serves node",
-          "[.][root]") {
+TEST_CASE("a unix socket is owned by the target user, mode 0660, and serves node", "[.][root]") {
   require_root();
   FreshNetns ns;
   TempDir dir("unroot-unix");
@@ -443,12 +442,12 @@ TEST_CASE("a stale unix socket file is replaced; a live one or a non-socket is r
     int old = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     REQUIRE(::bind(old, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
     ::close(old);  // the file stays; nobody listens: stale
-    Background probe(unroot_cmd({"--listen", "unix:" + path, "nobody", probe_bin()}),
-                     server_env());
+    Background probe(unroot_cmd({"--listen", "unix:" + path, "nobody", probe_bin()}), server_env());
     CHECK(probe.wait() == 0);
     INFO("err: " << probe.err());
     CHECK_THAT(probe.out(), Catch::Contains("fd=3 name=unknown family=unix type=stream "
-                                            "listening=1 addr=" + path + "\n"));
+                                            "listening=1 addr=" +
+                                            path + "\n"));
   }
   SECTION("live socket: in use") {
     int live = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -505,24 +504,24 @@ TEST_CASE("a C consumer sees exactly the socket-activation protocol", "[.][root]
   std::vector<std::string> env = server_env();
   env.push_back("LISTEN_PIDFDID=12345");  // from an outer systemd: must not reach the command
   env.push_back("LISTEN_FDS=9");
-  Background probe(unroot_cmd({"--listen", "http=127.0.0.1:80", "--listen",
-                               "dns=udp://[::1]:53", "--listen", "unix:" + path, "--listen",
-                               "8080", "nobody", probe_bin()}),
-                   env);
+  Background probe(
+      unroot_cmd({"--listen", "http=127.0.0.1:80", "--listen", "dns=udp://[::1]:53", "--listen",
+                  "unix:" + path, "--listen", "8080", "nobody", probe_bin()}),
+      env);
   int code = probe.wait();
   INFO("err: " << probe.err());
   CHECK(code == 0);
   std::string pid = std::to_string(probe.pid());
-  CHECK(probe.out() ==
-        "pid=" + pid + " listen_pid=" + pid + " listen_fds=4 names=http:dns:unknown:unknown\n" +
-            "uid=65534 gid=65534 pidfdid=(unset)\n"
-            "fd=3 name=http family=inet type=stream listening=1 addr=127.0.0.1:80\n"
-            "fd=4 name=dns family=inet6 type=dgram listening=0 addr=[::1]:53\n"
-            "fd=5 name=unknown family=unix type=stream listening=1 addr=" +
-            path +
-            "\n"
-            "fd=6 name=unknown family=inet6 type=stream listening=1 addr=[::]:8080\n"
-            "other_fds=none\n");
+  CHECK(probe.out() == "pid=" + pid + " listen_pid=" + pid +
+                           " listen_fds=4 names=http:dns:unknown:unknown\n" +
+                           "uid=65534 gid=65534 pidfdid=(unset)\n"
+                           "fd=3 name=http family=inet type=stream listening=1 addr=127.0.0.1:80\n"
+                           "fd=4 name=dns family=inet6 type=dgram listening=0 addr=[::1]:53\n"
+                           "fd=5 name=unknown family=unix type=stream listening=1 addr=" +
+                           path +
+                           "\n"
+                           "fd=6 name=unknown family=inet6 type=stream listening=1 addr=[::]:8080\n"
+                           "other_fds=none\n");
 }
 
 TEST_CASE("inherited descriptors at 3 and 4 are moved above the sockets, not clobbered",
@@ -541,9 +540,9 @@ TEST_CASE("inherited descriptors at 3 and 4 are moved above the sockets, not clo
     }
     return 2;
   };
-  Background probe(unroot_cmd({"--listen", "127.0.0.1:80", "--listen", "127.0.0.1:81", "nobody",
-                               probe_bin()}),
-                   server_env(), setup);
+  Background probe(
+      unroot_cmd({"--listen", "127.0.0.1:80", "--listen", "127.0.0.1:81", "nobody", probe_bin()}),
+      server_env(), setup);
   CHECK(probe.wait() == 0);
   INFO("err: " << probe.err());
   std::string out = probe.out();
@@ -601,20 +600,20 @@ TEST_CASE("a port already in use fails with 125 and the command never runs", "[.
   REQUIRE(::listen(busy, 4) == 0);
 
   SECTION("explicit address") {
-    Background cmd(unroot_cmd({"--listen", "web=127.0.0.1:80", "nobody", "/usr/bin/touch",
-                               marker}),
+    Background cmd(unroot_cmd({"--listen", "web=127.0.0.1:80", "nobody", "/usr/bin/touch", marker}),
                    server_env());
     CHECK(cmd.wait() == 125);
     CHECK(cmd.err() ==
           "unroot: --listen 'web=127.0.0.1:80': bind tcp 127.0.0.1:80: Address already in use\n");
   }
   SECTION("bare port, after a socket that did bind") {
-    Background cmd(unroot_cmd({"--listen", "8080", "--listen", "80", "nobody", "/usr/bin/touch",
-                               marker}),
-                   server_env());
+    Background cmd(
+        unroot_cmd({"--listen", "8080", "--listen", "80", "nobody", "/usr/bin/touch", marker}),
+        server_env());
     CHECK(cmd.wait() == 125);
-    CHECK(cmd.err() == "unroot: --listen '80': bind tcp [::]:80 (dual-stack; 0.0.0.0:80 if the "
-                       "kernel has no IPv6): Address already in use\n");
+    CHECK(cmd.err() ==
+          "unroot: --listen '80': bind tcp [::]:80 (dual-stack; 0.0.0.0:80 if the "
+          "kernel has no IPv6): Address already in use\n");
   }
   CHECK(::access(marker.c_str(), F_OK) != 0);
   ::close(busy);
@@ -623,8 +622,8 @@ TEST_CASE("a port already in use fails with 125 and the command never runs", "[.
 TEST_CASE("--dry-run shows the sockets and the environment and binds nothing", "[.][root]") {
   require_root();
   FreshNetns ns;
-  Background cmd(unroot_cmd({"--dry-run", "--listen", "http=127.0.0.1:80", "--listen",
-                             "udp://53", "nobody", "/bin/true"}),
+  Background cmd(unroot_cmd({"--dry-run", "--listen", "http=127.0.0.1:80", "--listen", "udp://53",
+                             "nobody", "/bin/true"}),
                  server_env());
   CHECK(cmd.wait() == 0);
   std::string out = cmd.out();
@@ -642,17 +641,15 @@ TEST_CASE("--dry-run shows the sockets and the environment and binds nothing", "
   ::close(s);
 }
 
-TEST_CASE("--keep-cap NET_BIND_SERVICE lets an unmodified node listen(80) as nobody",
-          "[.][root]") {
+TEST_CASE("--keep-cap NET_BIND_SERVICE lets an unmodified node listen(80) as nobody", "[.][root]") {
   require_root();
   FreshNetns ns;  // ip_unprivileged_port_start is 1024 in here, whatever the host says
   std::vector<std::string> env = server_env();
   env.push_back("PORT=80");
 
   SECTION("with the capability") {
-    Background server(unroot_cmd({"--keep-cap", "net_bind_service", "nobody", node_bin(),
-                                  server_js()}),
-                      env);
+    Background server(
+        unroot_cmd({"--keep-cap", "net_bind_service", "nobody", node_bin(), server_js()}), env);
     std::string body = http_get(ipv4("127.0.0.1", 80));
     INFO("stderr: " << server.err());
     CHECK(json_field(body, "uid") == "65534");
@@ -684,13 +681,15 @@ TEST_CASE("a bad --listen argument exits 125 naming the argument", "[listen]") {
       {"localhost:80",
        "unroot: --listen 'localhost:80': host names are not resolved; use a numeric address "
        "such as 127.0.0.1 or [::1]\n"},
-      {"70000", "unroot: --listen '70000': port must be a number from 1 to 65535 (digits only, "
-                "no leading 0)\n"},
+      {"70000",
+       "unroot: --listen '70000': port must be a number from 1 to 65535 (digits only, "
+       "no leading 0)\n"},
       {"unix:run/x.sock",
        "unroot: --listen 'unix:run/x.sock': unix socket path must be absolute, as in "
        "unix:/run/app.sock\n"},
-      {"a:b=80", "unroot: --listen 'a:b=80': host names are not resolved; use a numeric address "
-                 "such as 127.0.0.1 or [::1]\n"},
+      {"a:b=80",
+       "unroot: --listen 'a:b=80': host names are not resolved; use a numeric address "
+       "such as 127.0.0.1 or [::1]\n"},
   };
   for (const Case& c : cases) {
     auto r = run({unroot_bin(), "--listen", c.arg, "nobody", "/bin/true"});

@@ -42,9 +42,9 @@ TEST_CASE("an empty argument is refused", "[listen_addr]") {
 }
 
 TEST_CASE("port numbers are strict digits from 1 to 65535", "[listen_addr]") {
-  for (std::string_view bad : {"0", "00", "080", "65536", "99999", "100000", "4294967297",
-                               "18446744073709551697", "-1", "+80", " 80", "80 ", "8 0", "0x50",
-                               "80.0", "٨٠", "1e2"}) {
+  for (std::string_view bad :
+       {"0", "00", "080", "65536", "99999", "100000", "4294967297", "18446744073709551697", "-1",
+        "+80", " 80", "80 ", "8 0", "0x50", "80.0", "٨٠", "1e2"}) {
     INFO("port '" << std::string(bad) << "'");
     std::string why = refusal(bad);
     CHECK(why.find("--listen '" + std::string(bad) + "'") == 0);
@@ -69,9 +69,9 @@ TEST_CASE("host names are never resolved", "[listen_addr]") {
 }
 
 TEST_CASE("IPv4 addresses are four plain decimal parts", "[listen_addr]") {
-  for (std::string_view bad : {"1.2.3:80", "1.2.3.4.5:80", "256.0.0.1:80", "01.2.3.4:80",
-                               "1.2.3.04:80", "1..3.4:80", ".1.2.3:80", "1.2.3.4.:80",
-                               "2130706433:80", "127.1:80"}) {
+  for (std::string_view bad :
+       {"1.2.3:80", "1.2.3.4.5:80", "256.0.0.1:80", "01.2.3.4:80", "1.2.3.04:80", "1..3.4:80",
+        ".1.2.3:80", "1.2.3.4.:80", "2130706433:80", "127.1:80"}) {
     INFO(std::string(bad));
     CHECK_THAT(refusal(bad), Catch::Contains("not a numeric IPv4 address"));
   }
@@ -247,12 +247,12 @@ TEST_CASE("NAME= sets the LISTEN_FDNAMES entry and keeps the argument for messag
 TEST_CASE("socket activation variables replace inherited ones", "[listen_addr]") {
   auto specs = parse_listen_all({"http=127.0.0.1:80", "admin=127.0.0.1:81", "udp://53"});
   REQUIRE(specs);
-  std::vector<std::string> env = {"PATH=/bin",       "LISTEN_FDS=7",    "LISTEN_PID=1",
-                                  "LISTEN_FDNAMES=x", "LISTEN_PIDFDID=99", "LISTEN_FDSX=keep",
-                                  "HOME=/"};
-  std::vector<std::string> want = {"PATH=/bin",        "LISTEN_FDSX=keep", "HOME=/",
-                                   "LISTEN_FDS=3",     "LISTEN_PID=4242",
-                                   "LISTEN_FDNAMES=http:admin:unknown"};
+  std::vector<std::string> env = {
+      "PATH=/bin",         "LISTEN_FDS=7",     "LISTEN_PID=1", "LISTEN_FDNAMES=x",
+      "LISTEN_PIDFDID=99", "LISTEN_FDSX=keep", "HOME=/"};
+  std::vector<std::string> want = {"PATH=/bin",       "LISTEN_FDSX=keep",
+                                   "HOME=/",          "LISTEN_FDS=3",
+                                   "LISTEN_PID=4242", "LISTEN_FDNAMES=http:admin:unknown"};
   CHECK(unroot::with_listen_env(env, *specs, 4242) == want);
 }
 

@@ -272,8 +272,7 @@ TEST_CASE("a bad --listen is reported before the user is looked up", "[plan][lis
         "127.0.0.1 or [::1]");
 }
 
-TEST_CASE("--backlog without --listen is an error, with it the plan carries it",
-          "[plan][listen]") {
+TEST_CASE("--backlog without --listen is an error, with it the plan carries it", "[plan][listen]") {
   auto lone = plan_for({"--backlog", "64", "node", "x"});
   REQUIRE_FALSE(lone);
   CHECK(lone.error().what == "--backlog has no effect without --listen");
