@@ -587,6 +587,55 @@ TEST_CASE("without --listen, sockets and LISTEN_* from a supervisor pass through
   ::close(outer);
 }
 
+// Docker turns IPv6 off with this sysctl in containers without IPv6 networking.
+TEST_CASE("the bare port serves IPv4 when IPv6 is disabled in the namespace", "[.][root]") {
+  require_root();
+  FreshNetns ns;
+  for (const char* k : {"all", "default", "lo"}) {
+    std::string path = std::string("/proc/sys/net/ipv6/conf/") + k + "/disable_ipv6";
+    int f = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    REQUIRE(f >= 0);
+    REQUIRE(::write(f, "1", 1) == 1);
+    ::close(f);
+  }
+  Background probe(unroot_cmd({"--listen", "80", "nobody", probe_bin(), "--serve"}), server_env());
+  sockaddr_in a = ipv4("127.0.0.1", 80);
+  int s = connect_to(reinterpret_cast<const sockaddr*>(&a), sizeof a, SOCK_STREAM);
+  REQUIRE(s >= 0);
+  CHECK(read_all(s) == "hello unknown uid=65534\n");
+  ::close(s);
+  CHECK(probe.wait() == 0);
+  INFO("err: " << probe.err());
+}
+
+TEST_CASE("--backlog sets the listen(2) backlog the kernel reports", "[.][root]") {
+  require_root();
+  FreshNetns ns;
+  Background probe(
+      unroot_cmd({"--backlog", "7", "--listen", "127.0.0.1:80", "nobody", probe_bin(), "--serve"}),
+      server_env());
+  sockaddr_in a = ipv4("127.0.0.1", 80);
+  // Wait (bounded) until the socket exists, then ask the kernel; then release the probe.
+  std::string line;
+  for (int i = 0; i < 100 && line.empty(); ++i) {
+    auto r = run({"/usr/bin/ss", "-Hltn", "sport = :80"});  // runs in this network namespace
+    line = r.out;
+    if (line.empty()) {
+      ::usleep(50000);
+    }
+  }
+  std::istringstream words(line);
+  std::string state, recv_q, send_q;
+  words >> state >> recv_q >> send_q;
+  CHECK(state == "LISTEN");
+  CHECK(send_q == "7");  // for a listening socket, ss's Send-Q is the backlog
+  int s = connect_to(reinterpret_cast<const sockaddr*>(&a), sizeof a, SOCK_STREAM);
+  REQUIRE(s >= 0);
+  CHECK(read_all(s) == "hello unknown uid=65534\n");
+  ::close(s);
+  CHECK(probe.wait() == 0);
+}
+
 TEST_CASE("a port already in use fails with 125 and the command never runs", "[.][root]") {
   require_root();
   FreshNetns ns;
