@@ -144,12 +144,15 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner) {
     }
     // A socket file is stale when connecting is refused: no process listens on it any more
     // (unix(7): ECONNREFUSED). A live one belongs to a running server: do not steal its path.
-    raw = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    // Non-blocking, because connect() to a live server with a full backlog would otherwise
+    // block the container start; EAGAIN then also means "live".
+    raw = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (raw < 0) {
       return fail(spec, "socket");
     }
     Fd probe(raw);
-    if (::connect(probe.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) == 0) {
+    if (::connect(probe.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) == 0 ||
+        errno == EAGAIN) {
       errno = EADDRINUSE;
       return fail(spec, spec.path + " is in use by a running server");
     }

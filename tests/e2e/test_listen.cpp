@@ -461,6 +461,28 @@ TEST_CASE("a stale unix socket file is replaced; a live one or a non-socket is r
     CHECK(::access(marker.c_str(), F_OK) != 0);
     ::close(live);
   }
+  SECTION("live socket with a full backlog: in use, without blocking") {
+    int live = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(::bind(live, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(live, 0) == 0);
+    std::vector<int> fillers;  // never accepted: fill the backlog until connect would block
+    for (int i = 0; i < 8; ++i) {
+      int c = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+      if (::connect(c, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(c);
+        break;
+      }
+      fillers.push_back(c);
+    }
+    Background cmd(unroot_cmd({"--listen", "unix:" + path, "nobody", "/usr/bin/touch", marker}),
+                   server_env());
+    CHECK(cmd.wait(5000) == 125);
+    CHECK_THAT(cmd.err(), Catch::Contains("is in use by a running server"));
+    for (int c : fillers) {
+      ::close(c);
+    }
+    ::close(live);
+  }
   SECTION("regular file: refused and left alone") {
     dir.file("app.sock", "precious");
     Background cmd(unroot_cmd({"--listen", "unix:" + path, "nobody", "/usr/bin/touch", marker}),
