@@ -221,6 +221,17 @@ Result<std::vector<Fd>> bind_listen_sockets(const std::vector<ListenSpec>& specs
     Result<Fd> fd = spec.transport == Transport::kUnix ? bind_unix(spec, backlog, owner)
                                                        : bind_inet(spec, backlog);
     if (!fd) {
+      // Leave nothing half-done: remove the socket files this run created (they are ours and
+      // nobody listens on them) before reporting.
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        struct stat st {};
+        if (specs[i].transport == Transport::kUnix && ::lstat(specs[i].path.c_str(), &st) == 0 &&
+            S_ISSOCK(st.st_mode)) {
+          int saved = errno;
+          ::unlink(specs[i].path.c_str());
+          errno = saved;
+        }
+      }
       return fd.error();
     }
     out.push_back(std::move(*fd));

@@ -23,8 +23,7 @@ struct SocketOwner {
 /// Creates, binds and (for stream sockets) listens on every spec, in order, and returns the
 /// sockets (O_CLOEXEC, at whatever numbers the kernel gave) in the same order. Must run as root
 /// before the identity switch. Errors name the --listen argument. On error every socket made so
-/// far is closed; a unix socket file already created is left (the next start replaces it as
-/// stale).
+/// far is closed and the unix socket files made so far are removed.
 Result<std::vector<Fd>> bind_listen_sockets(const std::vector<ListenSpec>& specs, int backlog,
                                             SocketOwner owner);
 

@@ -507,6 +507,21 @@ TEST_CASE("a stale unix socket file is replaced; a live one or a non-socket is r
     CHECK(::access((open_dir + "/x.sock").c_str(), F_OK) != 0);
     CHECK(::access(marker.c_str(), F_OK) != 0);
   }
+  SECTION("a later failure removes the socket file an earlier --listen created") {
+    FreshNetns ns;
+    int busy = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a = ipv4("127.0.0.1", 80);
+    REQUIRE(::bind(busy, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::listen(busy, 4) == 0);
+    Background cmd(unroot_cmd({"--listen", "unix:" + path, "--listen", "127.0.0.1:80", "nobody",
+                               "/usr/bin/touch", marker}),
+                   server_env());
+    CHECK(cmd.wait() == 125);
+    CHECK_THAT(cmd.err(), Catch::Contains("Address already in use"));
+    CHECK(::access(path.c_str(), F_OK) != 0);
+    CHECK(::access(marker.c_str(), F_OK) != 0);
+    ::close(busy);
+  }
   SECTION("missing directory: refused") {
     Background cmd(unroot_cmd({"--listen", "unix:" + dir.path() + "/no/x.sock", "nobody",
                                "/usr/bin/touch", marker}),
