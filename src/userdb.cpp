@@ -22,9 +22,7 @@ void for_each_line(std::string_view text, Fn&& fn) {
     std::string_view line = text.substr(0, nl);
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
     ++number;
-    if (!line.empty() && line.back() == '\r') {
-      line.remove_suffix(1);  // CRLF files written on Windows
-    }
+    // A trailing '\r' (CRLF files) is removed once, by the line parsers, not here.
     if (!fn(line, number)) {
       return;
     }
@@ -58,6 +56,8 @@ std::string_view strip_cr(std::string_view line) {
   }
   return line;
 }
+
+bool is_blank_or_comment(std::string_view line) { return line.empty() || line.front() == '#'; }
 
 std::string_view first_field(std::string_view line) { return line.substr(0, line.find(':')); }
 
@@ -114,14 +114,11 @@ Result<std::optional<Entry>> find_first(const UserFile& file, std::string_view w
 
 }  // namespace
 
-bool is_ignorable_line(std::string_view line) {
-  line = strip_cr(line);
-  return line.empty() || line.front() == '#';
-}
+bool is_ignorable_line(std::string_view line) { return is_blank_or_comment(strip_cr(line)); }
 
 std::optional<PasswdEntry> parse_passwd_line(std::string_view line) {
-  line = strip_cr(line);
-  if (is_ignorable_line(line) || line.find('\0') != std::string_view::npos) {
+  line = strip_cr(line);  // exactly one '\r': "a\r\r" keeps a '\r' in its last field
+  if (is_blank_or_comment(line) || line.find('\0') != std::string_view::npos) {
     return std::nullopt;
   }
   std::array<std::string_view, 7> f;
@@ -137,8 +134,8 @@ std::optional<PasswdEntry> parse_passwd_line(std::string_view line) {
 }
 
 std::optional<GroupEntry> parse_group_line(std::string_view line) {
-  line = strip_cr(line);
-  if (is_ignorable_line(line) || line.find('\0') != std::string_view::npos) {
+  line = strip_cr(line);  // exactly one '\r': "a\r\r" keeps a '\r' in its last field
+  if (is_blank_or_comment(line) || line.find('\0') != std::string_view::npos) {
     return std::nullopt;
   }
   std::array<std::string_view, 4> f;
@@ -196,9 +193,7 @@ std::vector<std::uint32_t> groups_with_member(const UserFile& group, std::string
     while (!members.empty()) {
       std::size_t comma = members.find(',');
       if (members.substr(0, comma) == user) {
-        if (std::find(gids.begin(), gids.end(), e->gid) == gids.end()) {
-          gids.push_back(e->gid);
-        }
+        gids.push_back(e->gid);
         break;
       }
       if (comma == std::string_view::npos) {
@@ -208,6 +203,25 @@ std::vector<std::uint32_t> groups_with_member(const UserFile& group, std::string
     }
     return true;
   });
+  // Drop repeated gids, keeping the first of each in file order: sort (gid, position) pairs,
+  // O(n log n) however many groups, not a linear search per added group.
+  std::vector<std::pair<std::uint32_t, std::size_t>> seen;
+  seen.reserve(gids.size());
+  for (std::size_t i = 0; i < gids.size(); ++i) {
+    seen.emplace_back(gids[i], i);
+  }
+  std::sort(seen.begin(), seen.end());
+  std::vector<bool> keep(gids.size(), false);
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    keep[seen[i].second] = i == 0 || seen[i - 1].first != seen[i].first;
+  }
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < gids.size(); ++i) {
+    if (keep[i]) {
+      gids[out++] = gids[i];
+    }
+  }
+  gids.resize(out);
   return gids;
 }
 

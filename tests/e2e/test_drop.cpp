@@ -332,3 +332,20 @@ TEST_CASE("on the host's own Debian /etc (read only), nobody is nobody:nogroup",
   CHECK(r.exit_code == 0);
   CHECK(r.out == "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)\n");
 }
+
+TEST_CASE("a script whose interpreter is missing says so, exit 127", "[.][root]") {
+  require_root();
+  TempDir dir("unroot-interp");
+  std::string script = dir.file("script", "#!/nonexistent/interpreter\n", 0755);
+  auto r = run_probe({"nobody", script});
+  CHECK(r.exit_code == 127);
+  CHECK(r.err == "unroot: cannot run '" + script +
+                     "': its interpreter (the #! line) or dynamic loader was not found\n");
+}
+
+TEST_CASE("a control byte in the input cannot forge a second error line", "[.][root]") {
+  require_root();
+  auto r = run_probe({"no\nunroot all good", "/bin/true"});
+  CHECK(r.exit_code == 125);
+  CHECK(r.err == "unroot: unknown user 'no\\x0aunroot all good': no entry in /etc/passwd\n");
+}

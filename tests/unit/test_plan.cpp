@@ -264,6 +264,40 @@ TEST_CASE("the command line is shown quoted for a shell", "[plan]") {
              Catch::Contains("command: sh -c 'echo '\\''hi'\\'' $HOME' $'a\\nb'\n"));
 }
 
+TEST_CASE("the group set counts the egid, so no supplementary list equals [gid]", "[plan]") {
+  Caller c;
+  c.ruid = c.euid = c.suid = 1000;
+  c.rgid = c.egid = c.sgid = 1000;
+  c.groups = {};  // some runtimes start --user processes with no supplementary groups
+  auto p = plan_for({"1000:1000", "id"}, c);
+  REQUIRE(p);
+  CHECK(p->how == Switch::kNone);
+}
+
+TEST_CASE("target root without a group simply execs whatever root's groups are", "[plan]") {
+  Caller c = root_caller();
+  c.groups = {};  // root in /etc/group's sudo list or not: nothing is changed
+  auto p = plan_for({"root", "id"}, c);
+  REQUIRE(p);
+  CHECK(p->how == Switch::kNone);
+  CHECK_FALSE(p->no_new_privs);
+  auto g = plan_for({"root:www", "id"}, c);
+  REQUIRE(g);
+  CHECK(g->how == Switch::kRootGroups);
+  CHECK_FALSE(plan_for({"--keep-cap", "NET_BIND_SERVICE", "root", "id"}, c));
+}
+
+TEST_CASE("--allow-new-privs leaves the bounding set whole and dry-run says why", "[plan]") {
+  auto p = plan_for({"--dry-run", "--allow-new-privs", "nobody", "id"});
+  REQUIRE(p);
+  CHECK_FALSE(p->drop_bounding);
+  CHECK_THAT(describe_plan(*p), Catch::Contains("setuid programs in the image can make the "
+                                                "command root again"));
+  auto q = plan_for({"nobody", "id"});
+  REQUIRE(q);
+  CHECK(q->drop_bounding);
+}
+
 TEST_CASE("a bad --listen is reported before the user is looked up", "[plan][listen]") {
   auto p = plan_for({"--listen", "localhost:80", "no-such-user", "x"});
   REQUIRE_FALSE(p);

@@ -154,3 +154,24 @@ TEST_CASE("group names are found for display, empty when unknown", "[userdb]") {
   CHECK(names[1].empty());
   CHECK(names[2] == "a");
 }
+
+TEST_CASE("only one CR is stripped, so a double CR stays in the last field", "[userdb]") {
+  auto e = parse_passwd_line("a:x:1:1::/h:/bin/sh\r\r");
+  REQUIRE(e);
+  CHECK(e->home == "/h");
+  auto g = parse_group_line("g:x:5:bob\r\r");
+  REQUIRE(g);
+  CHECK(g->members == "bob\r");  // "bob\r" is not "bob": no accidental membership
+  CHECK(groups_with_member(UserFile{"/etc/group", "g:x:5:bob\r\r\n", true}, "bob").empty());
+}
+
+TEST_CASE("100,000 groups listing one user resolve in file order without repeats", "[userdb]") {
+  std::string text;
+  for (int i = 0; i < 100000; ++i) {
+    text += "g" + std::to_string(i) + ":x:" + std::to_string(100000 - i % 50000) + ":u\n";
+  }
+  auto gids = groups_with_member(UserFile{"/etc/group", text, true}, "u");
+  REQUIRE(gids.size() == 50000);
+  CHECK(gids.front() == 100000u);
+  CHECK(gids.back() == 50001u);
+}
