@@ -15,21 +15,24 @@
 namespace unroot {
 namespace {
 
-Error fail(const ListenSpec& spec, const std::string& action) {
-  // Capture errno first: building the message allocates (bubblewrap's errsv rule).
+// "--listen 'ARG': VERB OBJECT: <strerror>". Takes only existing strings, so nothing runs
+// between the failing call and the errno capture here (bubblewrap's errsv rule).
+Error fail(const ListenSpec& spec, const char* verb, const std::string& object = {}) {
   int saved = errno;
-  return Error{"--listen '" + spec.arg + "': " + action, saved};
+  std::string what = "--listen '" + spec.arg + "': " + verb;
+  if (!object.empty()) {
+    what += ' ';
+    what += object;
+  }
+  return Error{std::move(what), saved};
 }
 
 Error fail_plain(const ListenSpec& spec, const std::string& why) {
   return Error{"--listen '" + spec.arg + "': " + why};
 }
 
-Status set_int_option(int fd, int level, int name, int value) {
-  if (::setsockopt(fd, level, name, &value, sizeof value) != 0) {
-    return sys_error("setsockopt");
-  }
-  return Ok{};
+bool set_int_option(int fd, int level, int name, int value) {
+  return ::setsockopt(fd, level, name, &value, sizeof value) == 0;
 }
 
 Result<Fd> bind_inet(const ListenSpec& spec, int backlog) {
@@ -94,10 +97,10 @@ Result<Fd> bind_inet(const ListenSpec& spec, int backlog) {
     rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
   }
   if (rc != 0) {
-    return fail(spec, "bind " + where);
+    return fail(spec, "bind", where);
   }
   if (spec.transport == Transport::kTcp && ::listen(fd.get(), backlog) != 0) {
-    return fail(spec, "listen " + where);
+    return fail(spec, "listen", where);
   }
   return fd;
 }
@@ -111,12 +114,12 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner) {
   // The checks, the stale-file removal and the chown all go through this one directory fd.
   int raw = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (raw < 0) {
-    return fail(spec, "open directory " + dir);
+    return fail(spec, "open directory", dir);
   }
   Fd dir_fd(raw);
   struct stat dst {};
   if (::fstat(dir_fd.get(), &dst) != 0) {
-    return fail(spec, "stat " + dir);
+    return fail(spec, "stat", dir);
   }
   // Root creates the file and then chowns it by name. If anyone else could rename entries in
   // the directory between those two calls, they could put a hard link to another file under
@@ -153,18 +156,18 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner) {
     Fd probe(raw);
     if (::connect(probe.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) == 0 ||
         errno == EAGAIN) {
-      errno = EADDRINUSE;
-      return fail(spec, spec.path + " is in use by a running server");
+      return Error{"--listen '" + spec.arg + "': " + spec.path + " is in use by a running server",
+                   EADDRINUSE};
     }
     if (errno != ECONNREFUSED && errno != ENOENT) {
-      return fail(spec, "probe the existing socket " + spec.path);
+      return fail(spec, "probe the existing socket", spec.path);
     }
     if (errno == ECONNREFUSED && ::unlinkat(dir_fd.get(), base.c_str(), 0) != 0 &&
         errno != ENOENT) {
-      return fail(spec, "remove the stale socket " + spec.path);
+      return fail(spec, "remove the stale socket", spec.path);
     }
   } else if (errno != ENOENT) {
-    return fail(spec, "stat " + spec.path);
+    return fail(spec, "stat", spec.path);
   }
 
   raw = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -180,24 +183,26 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner) {
   ::umask(old_mask);
   if (rc != 0) {
     errno = bind_errno;
-    return fail(spec, "bind " + spec.path);
+    return fail(spec, "bind", spec.path);
   }
   // The chown below goes through dir_fd; make sure the path still leads there, so that the
   // file chowned is the one bind created (the ancestors are the operator's, not an attacker's).
   struct stat now {};
   if (::stat(dir.c_str(), &now) != 0) {
-    return fail(spec, "stat " + dir);
+    return fail(spec, "stat", dir);
   }
   if (now.st_dev != dst.st_dev || now.st_ino != dst.st_ino) {
     return fail_plain(spec, "directory " + dir + " was replaced while unroot worked in it");
   }
   // AT_SYMLINK_NOFOLLOW: if the name were swapped for a symlink, chown the link, not its target.
   if (::fchownat(dir_fd.get(), base.c_str(), owner.uid, owner.gid, AT_SYMLINK_NOFOLLOW) != 0) {
-    return fail(spec, "chown " + spec.path + " to " + std::to_string(owner.uid) + ":" +
-                          std::to_string(owner.gid));
+    int saved = errno;
+    return Error{"--listen '" + spec.arg + "': chown " + spec.path + " to " +
+                     std::to_string(owner.uid) + ":" + std::to_string(owner.gid),
+                 saved};
   }
   if (::fstatat(dir_fd.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    return fail(spec, "stat " + spec.path);
+    return fail(spec, "stat", spec.path);
   }
   if (!S_ISSOCK(st.st_mode) || st.st_uid != owner.uid || st.st_gid != owner.gid ||
       (st.st_mode & 07777) != 0660) {
@@ -206,7 +211,7 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner) {
                                 "changed under it)");
   }
   if (::listen(fd.get(), backlog) != 0) {
-    return fail(spec, "listen " + spec.path);
+    return fail(spec, "listen", spec.path);
   }
   return fd;
 }
@@ -255,7 +260,8 @@ Result<std::vector<FdMove>> place_listen_fds(std::vector<Fd> sockets) {
     }
     int hi = ::fcntl(s.get(), F_DUPFD_CLOEXEC, top);
     if (hi < 0) {
-      return sys_error("move a --listen socket above fd " + std::to_string(top - 1));
+      int saved = errno;
+      return Error{"move a --listen socket above fd " + std::to_string(top - 1), saved};
     }
     s = Fd(hi);
   }
@@ -269,7 +275,8 @@ Result<std::vector<FdMove>> place_listen_fds(std::vector<Fd> sockets) {
     int cmd = (flags & FD_CLOEXEC) != 0 ? F_DUPFD_CLOEXEC : F_DUPFD;
     int moved = ::fcntl(target, cmd, top);
     if (moved < 0) {
-      return sys_error("move inherited fd " + std::to_string(target) + " out of the way");
+      int saved = errno;
+      return Error{"move inherited fd " + std::to_string(target) + " out of the way", saved};
     }
     ::close(target);
     moves.push_back(FdMove{target, moved});
@@ -283,7 +290,8 @@ Result<std::vector<FdMove>> place_listen_fds(std::vector<Fd> sockets) {
       rc = ::dup2(sockets[i].get(), target);
     } while (rc < 0 && errno == EINTR);
     if (rc != target) {
-      return sys_error("dup2 a --listen socket to fd " + std::to_string(target));
+      int saved = errno;
+      return Error{"dup2 a --listen socket to fd " + std::to_string(target), saved};
     }
     int flags = ::fcntl(target, F_GETFD);  // trust, but verify
     if (flags < 0 || (flags & FD_CLOEXEC) != 0) {
