@@ -235,6 +235,23 @@ bool same_address(const ListenSpec& a, const ListenSpec& b) {
          a.port == b.port && a.path == b.path;
 }
 
+bool is_wildcard(const ListenSpec& s) {
+  return s.family == Family::kDualStack || s.addr == std::array<std::uint8_t, 16>{};
+}
+
+bool same_ip_family(const ListenSpec& a, const ListenSpec& b) {
+  return a.family == b.family || a.family == Family::kDualStack || b.family == Family::kDualStack;
+}
+
+// Two sockets on one port where one is a wildcard that covers the other's family cannot both be
+// bound: Linux refuses a specific address under a listening wildcard even with SO_REUSEADDR
+// (socket(7)), and the bare port covers IPv4 and IPv6. Caught here so the message names both
+// arguments instead of an "Address already in use" that points at unroot's own socket.
+bool overlaps(const ListenSpec& a, const ListenSpec& b) {
+  return a.transport != Transport::kUnix && a.transport == b.transport && a.port == b.port &&
+         same_ip_family(a, b) && (is_wildcard(a) || is_wildcard(b));
+}
+
 }  // namespace
 
 Result<ListenSpec> parse_listen(std::string_view arg) {
@@ -307,6 +324,10 @@ Result<std::vector<ListenSpec>> parse_listen_all(const std::vector<std::string_v
     for (const ListenSpec& earlier : specs) {
       if (same_address(earlier, *spec)) {
         return bad(arg, "same address as --listen '" + earlier.arg + "'");
+      }
+      if (overlaps(earlier, *spec)) {
+        return bad(arg, "overlaps --listen '" + earlier.arg +
+                            "' (a wildcard address already takes this port)");
       }
     }
     specs.push_back(std::move(*spec));

@@ -146,9 +146,30 @@ TEST_CASE("the same address twice is refused, naming both arguments", "[listen_a
   CHECK(r.error().what == "--listen 'web=tcp://80': same address as --listen '80'");
   CHECK_FALSE(parse_listen_all({"unix:/run/a.sock", "b=unix:/run/a.sock"}));
   CHECK_FALSE(parse_listen_all({"[::1]:80", "[0:0::1]:80"}));
-  // Different transports or families on one port are different sockets.
+  // Different transports, or IPv4-only and IPv6-only wildcards, on one port are different
+  // sockets.
   CHECK(parse_listen_all({"80", "udp://80"}));
   CHECK(parse_listen_all({"0.0.0.0:80", "[::]:80"}));
+}
+
+TEST_CASE("a wildcard and another address on the same port are refused, naming both",
+          "[listen_addr]") {
+  auto r = parse_listen_all({"80", "127.0.0.1:80"});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().what ==
+        "--listen '127.0.0.1:80': overlaps --listen '80' (a wildcard address already takes this "
+        "port)");
+  CHECK_FALSE(parse_listen_all({"80", "[::1]:80"}));
+  CHECK_FALSE(parse_listen_all({"0.0.0.0:80", "80"}));
+  CHECK_FALSE(parse_listen_all({"127.0.0.1:80", "0.0.0.0:80"}));
+  CHECK_FALSE(parse_listen_all({"[::1]:80", "[::]:80"}));
+  CHECK_FALSE(parse_listen_all({"udp://53", "udp://127.0.0.1:53"}));
+  // Different ports, transports or families do not overlap.
+  CHECK(parse_listen_all({"80", "127.0.0.1:81"}));
+  CHECK(parse_listen_all({"80", "udp://127.0.0.1:80"}));
+  CHECK(parse_listen_all({"0.0.0.0:80", "[::1]:80"}));
+  CHECK(parse_listen_all({"[::]:80", "127.0.0.1:80"}));
+  CHECK(parse_listen_all({"127.0.0.1:80", "127.0.0.2:80", "[::1]:80"}));
 }
 
 TEST_CASE("more than 128 --listen arguments are refused", "[listen_addr]") {
