@@ -494,6 +494,34 @@ TEST_CASE("a stale unix socket file is replaced; a live one or a non-socket is r
     CHECK(read_file(path) == "precious");
     CHECK(::access(marker.c_str(), F_OK) != 0);
   }
+  SECTION("symlink at the path, even to a stale socket: refused, not followed") {
+    std::string elsewhere = dir.path() + "/elsewhere.sock";
+    sockaddr_un other = unix_addr(elsewhere);
+    int old = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(::bind(old, reinterpret_cast<const sockaddr*>(&other), sizeof other) == 0);
+    ::close(old);
+    REQUIRE(::symlink(elsewhere.c_str(), path.c_str()) == 0);
+    Background cmd(unroot_cmd({"--listen", "unix:" + path, "nobody", "/usr/bin/touch", marker}),
+                   server_env());
+    CHECK(cmd.wait() == 125);
+    CHECK_THAT(cmd.err(), Catch::Contains("exists and is not a socket"));
+    struct stat st {};
+    REQUIRE(::lstat(elsewhere.c_str(), &st) == 0);
+    CHECK(st.st_uid == 0);  // the link's target was not chowned
+    CHECK(::access(marker.c_str(), F_OK) != 0);
+  }
+  SECTION("sticky directory writable by all (like /tmp): accepted") {
+    std::string sticky = dir.path() + "/sticky";
+    REQUIRE(::mkdir(sticky.c_str(), 0777) == 0);
+    REQUIRE(::chmod(sticky.c_str(), 01777) == 0);
+    Background probe(unroot_cmd({"--listen", "unix:" + sticky + "/x.sock", "nobody", probe_bin()}),
+                     server_env());
+    CHECK(probe.wait() == 0);
+    INFO("err: " << probe.err());
+    struct stat st {};
+    REQUIRE(::lstat((sticky + "/x.sock").c_str(), &st) == 0);
+    CHECK(st.st_uid == 65534);
+  }
   SECTION("directory writable by others without the sticky bit: refused") {
     std::string open_dir = dir.path() + "/open";
     REQUIRE(::mkdir(open_dir.c_str(), 0777) == 0);
