@@ -32,12 +32,13 @@ fi
 podman=(podman --runtime runc --cgroup-manager cgroupfs)
 limits=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 
-# Everything this run creates is listed here and removed on any exit, failure or ^C included.
-containers=()
+# Everything this run creates is removed on any exit, failure or ^C included: containers by their
+# name prefix (so ones started in a subshell are found too), directories from this list.
+name_prefix=unroot-test-$$
 temp_dirs=()
 cleanup() {
   local c d
-  for c in "${containers[@]}"; do
+  for c in $("${podman[@]}" ps -a --format '{{.Names}}' --filter name="^$name_prefix-"); do
     "${podman[@]}" rm -f -t 0 "$c" >/dev/null 2>&1 || true
   done
   for d in "${temp_dirs[@]}"; do
@@ -156,7 +157,6 @@ fi
 # to it from inside that namespace with nsenter. Port 80 is then the container's own port 80, as
 # with a published port, and never collides with the machine's port 80 or with a parallel run.
 run_opts=(--network none "${limits[@]}")
-name_prefix=unroot-test-$$
 # A run killed with SIGKILL (a ctest timeout) cannot clean up: remove containers left by runs
 # whose process is gone. Names are unroot-test-<pid>-<what>; live runs' containers are kept.
 for c in $("${podman[@]}" ps -a --format '{{.Names}}' --filter name='^unroot-test-[0-9]+-'); do
@@ -210,7 +210,6 @@ chown -hR 0:0 "$vol"
 
 # --- run 1: Dockerfile.example as it is, podman's default capabilities --------------------------
 main=$name_prefix-main
-containers+=("$main")
 t0=$(date +%s%N)
 "${podman[@]}" run -d --name "$main" "${run_opts[@]}" -v "$vol:/data" "$image" >/dev/null
 check "the app answers HTTP on port 80" wait_http "$main"
@@ -272,14 +271,19 @@ check "the runtime reports the app's exit code (0 from its handler)" \
   equals "$("${podman[@]}" inspect -f '{{.State.ExitCode}}' "$main")" 0
 
 # --- exit codes: the command's own, or unroot's 125/126/127 -------------------------------------
+# Every case here ends at once; 60 s bounds one that does not (say, an option that was silently
+# ignored and left the server running): then the code is 124 and the check fails.
 exit_code_of() {  # exit_code_of [RUN_OPTION...] -- [CMD...]: runs the image, prints its code
-  local opts=() rc=0
+  local opts=() rc=0 name
   while [[ $1 != -- ]]; do
     opts+=("$1")
     shift
   done
   shift
-  "${podman[@]}" run --rm "${run_opts[@]}" "${opts[@]}" "$image" "$@" >/dev/null 2>&1 || rc=$?
+  name=$name_prefix-run-$RANDOM$RANDOM
+  timeout 60 "${podman[@]}" run --rm --name "$name" "${run_opts[@]}" "${opts[@]}" "$image" "$@" \
+    >/dev/null 2>&1 || rc=$?
+  "${podman[@]}" rm -f -t 0 "$name" >/dev/null 2>&1 || true
   echo "$rc"
 }
 check "the command's exit code comes through (42)" \
@@ -291,7 +295,6 @@ check "a command that cannot be executed: 126" equals "$(exit_code_of -- /etc/pa
 # The kernel does not apply a default action to PID 1 of a namespace for a signal it has no
 # handler for, so node without a handler ignores SIGTERM: podman waits the timeout and SIGKILLs.
 nohandler=$name_prefix-nohandler
-containers+=("$nohandler")
 "${podman[@]}" run -d --name "$nohandler" "${run_opts[@]}" "$image" \
   node -e 'setInterval(() => {}, 1000)' >/dev/null
 sleep 0.5
@@ -306,7 +309,6 @@ check "... and the runtime reports SIGKILL (137)" \
 # With --init, podman's catatonit is PID 1 and forwards SIGTERM to the app (then PID 2), whose
 # default action now applies: a fast stop, reported as 128+15.
 init=$name_prefix-init
-containers+=("$init")
 "${podman[@]}" run -d --init --name "$init" "${run_opts[@]}" "$image" \
   node -e 'setInterval(() => {}, 1000)' >/dev/null
 sleep 0.5
@@ -324,7 +326,6 @@ check "... killed by SIGTERM (143)" \
 vol2=$work/data2
 mkdir -p "$vol2/sub" && echo old >"$vol2/sub/file" && chown -R 0:0 "$vol2"
 minimal=$name_prefix-minimal
-containers+=("$minimal")
 k8s_opts=(--cap-drop ALL --cap-add SETUID --cap-add SETGID --cap-add CHOWN --cap-add NET_BIND_SERVICE
   --security-opt no-new-privileges --read-only)
 "${podman[@]}" run -d --name "$minimal" "${run_opts[@]}" "${k8s_opts[@]}" -v "$vol2:/data" \
