@@ -27,7 +27,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <linux/magic.h>
 #include <linux/stat.h>
 #include <pthread.h>
@@ -527,15 +526,6 @@ unsigned default_threads() {
   return n < 1 ? 1u : (n > 4 ? 4u : static_cast<unsigned>(n));
 }
 
-bool has_cap_chown() {
-  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-  __user_cap_data_struct data[2]{};
-  if (::syscall(SYS_capget, &header, data) != 0) {
-    return false;
-  }
-  return (data[0].effective & (1u << CAP_CHOWN)) != 0;
-}
-
 }  // namespace
 
 std::string printable_path(std::string_view path) {
@@ -588,7 +578,7 @@ std::string chown_summary(std::string_view path, const ChownStats& st, bool dry_
   return line;
 }
 
-Result<ChownRoot> chown_preflight(std::string_view path_view, bool need_cap_chown) {
+Result<ChownRoot> chown_preflight(std::string_view path_view) {
   std::string path(path_view);
   ChownRoot root;
   root.path = path;
@@ -633,11 +623,6 @@ Result<ChownRoot> chown_preflight(std::string_view path_view, bool need_cap_chow
   // users' files (see handle_leaf). Anything but "1" (or no /proc) means by descriptor.
   auto hardlinks = read_small_file("/proc/sys/fs/protected_hardlinks", 64);
   root.by_name = hardlinks && hardlinks->exists && hardlinks->text == "1\n";
-  if (need_cap_chown && !has_cap_chown()) {
-    return Error{"--chown " + shown + ": CAP_CHOWN is not in the effective capability set " +
-                     "(run unroot as root, or add the capability to the container)",
-                 0, 0, false};
-  }
   return root;
 }
 

@@ -49,8 +49,8 @@ struct ChownRequest {
 /// Opens PATH once (O_PATH|O_NOFOLLOW) and checks everything that can be checked before an
 /// effect: PATH exists, is not a symlink, is not /, /proc, /sys or /dev (compared by device and
 /// inode, so "/./", "/proc/.." or a bind mount of / are caught too) nor on a proc or sysfs
-/// filesystem, and, when need_cap_chown, that CAP_CHOWN is in the effective set.
-Result<ChownRoot> chown_preflight(std::string_view path, bool need_cap_chown);
+/// filesystem. (CAP_CHOWN is checked by make_plan, from the caller's capability sets.)
+Result<ChownRoot> chown_preflight(std::string_view path);
 
 /// Gives root and everything below it on the same mount to req.uid:req.gid. Fails closed: the
 /// first error (unreadable directory, failed chown, a directory moved during the walk) stops
