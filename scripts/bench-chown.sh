@@ -174,7 +174,7 @@ for fs in disk tmpfs; do
       [[ $tool == unroot ]] && name="unroot --chown"
       [[ $tool == chown-R ]] && name="chown -R"
       [[ $tool == find-exec ]] && name="find ! -user -exec chown +"
-      printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$fs" "$state" "$name" "$t" "$ratio" \
+      printf "| %s | %s | %s | %.3f | %.2f | %s | %s |\n" "$fs" "$state" "$name" "$t" "$ratio" \
         "${sys% *}" "${sys#* }"
     done
   done

@@ -31,18 +31,18 @@ struct ChownRoot {
 /// What a walk saw. Every entry below and including PATH is counted once in `entries`.
 struct ChownStats {
   uint64_t entries = 0;
-  uint64_t changed = 0;             // owner written (or, with dry_run, would be written)
-  uint64_t hardlinks_skipped = 0;   // regular files with st_nlink > 1, left alone
-  uint64_t mounts_skipped = 0;      // entries on another mount or device, not entered
-  uint64_t devices_skipped = 0;     // character and block device nodes, left alone
-  uint64_t vanished = 0;            // listed by getdents64, gone before we reached them
+  uint64_t changed = 0;            // owner written (or, with dry_run, would be written)
+  uint64_t hardlinks_skipped = 0;  // non-directories with st_nlink > 1, left alone
+  uint64_t mounts_skipped = 0;     // entries on another mount or device, not entered
+  uint64_t devices_skipped = 0;    // character and block device nodes, left alone
+  uint64_t vanished = 0;           // listed by getdents64, gone before we reached them
 };
 
 struct ChownRequest {
   uid_t uid = 0;
   gid_t gid = 0;
   bool dry_run = false;  // count what would change, change nothing
-  /// Worker threads; 0 picks a default from the CPUs this process may run on (at most 4).
+  /// Worker threads; 0: two when this process may run on two or more CPUs, else one.
   unsigned threads = 0;
 };
 

@@ -148,8 +148,8 @@ TEST_CASE("--chown gives files, directories, symlinks themselves, FIFOs and sock
   CHECK(r.exit_code == 0);
   CHECK(r.out == "started\n");  // the command ran, after the walk
   CHECK(r.err == "unroot: " + v.vol + ": 9 entries, 9 changed\n");
-  for (const char* name : {"", "/dir", "/dir/sub", "/dir/sub/file", "/file", "/link", "/dangling",
-                           "/fifo", "/sock"}) {
+  for (const char* name :
+       {"", "/dir", "/dir/sub", "/dir/sub/file", "/file", "/link", "/dangling", "/fifo", "/sock"}) {
     INFO(name);
     CHECK(owner(v.vol + name) == Owner{kNode, kNode});
   }
@@ -223,18 +223,22 @@ TEST_CASE("a symlink to a root-owned file or directory outside is changed, its t
   }
 }
 
-TEST_CASE("a hard link to a file outside is skipped and reported, the file keeps its owner",
+TEST_CASE("hard links to a file and a FIFO outside are skipped and reported, owners stay",
           "[.][root]") {
   require_root();
   Volume v;
   make_file(v.vol + "/own");
   REQUIRE(::link((v.outside + "/secret").c_str(), (v.vol + "/shadow-link").c_str()) == 0);
+  // A daemon's FIFO (or socket) outside: owning the link would be the right to talk to it.
+  REQUIRE(::mkfifo((v.outside + "/control").c_str(), 0600) == 0);
+  REQUIRE(::link((v.outside + "/control").c_str(), (v.vol + "/control-link").c_str()) == 0);
   auto outside_before = owners_under(v.tmp.path(), v.vol);
 
   auto r = run_chown(v.vol, "node");
   CHECK(r.exit_code == 0);
-  CHECK(r.err == "unroot: " + v.vol + ": 3 entries, 2 changed, 1 hard-linked file skipped\n");
+  CHECK(r.err == "unroot: " + v.vol + ": 4 entries, 2 changed, 2 hard-linked files skipped\n");
   CHECK(owner(v.vol + "/shadow-link") == Owner{0, 0});
+  CHECK(owner(v.vol + "/control-link") == Owner{0, 0});
   CHECK(owner(v.vol + "/own") == Owner{kNode, kNode});
   CHECK(owners_under(v.tmp.path(), v.vol) == outside_before);
 }
@@ -253,8 +257,8 @@ TEST_CASE("a bind mount inside the volume is not entered and is reported", "[.][
   o.child_setup = [&v] {
     if (::mount((v.outside + "/tree").c_str(), (v.vol + "/mnt").c_str(), nullptr, MS_BIND,
                 nullptr) != 0 ||
-        ::mount((v.outside + "/secret").c_str(), (v.vol + "/file-mnt").c_str(), nullptr,
-                MS_BIND, nullptr) != 0) {
+        ::mount((v.outside + "/secret").c_str(), (v.vol + "/file-mnt").c_str(), nullptr, MS_BIND,
+                nullptr) != 0) {
       ::_exit(99);
     }
   };
@@ -267,8 +271,7 @@ TEST_CASE("a bind mount inside the volume is not entered and is reported", "[.][
   CHECK(owner(v.vol + "/mnt") == Owner{0, 0});
 }
 
-TEST_CASE("a directory swapped for a symlink mid-walk never leads the walk outside",
-          "[.][root]") {
+TEST_CASE("a directory swapped for a symlink mid-walk never leads the walk outside", "[.][root]") {
   require_root();
   Volume v;
   make_dir(v.outside + "/target");
@@ -282,8 +285,8 @@ TEST_CASE("a directory swapped for a symlink mid-walk never leads the walk outsi
     for (int j = 0; j < 50; ++j) {
       make_file(d + "/f" + std::to_string(j));
     }
-    REQUIRE(::symlink((v.outside + "/target").c_str(), (v.vol + "/l" + std::to_string(i)).c_str()) ==
-            0);
+    REQUIRE(::symlink((v.outside + "/target").c_str(),
+                      (v.vol + "/l" + std::to_string(i)).c_str()) == 0);
   }
   auto outside_before = owners_under(v.tmp.path(), v.vol);
 
@@ -362,7 +365,8 @@ TEST_CASE("a tree deeper than the open-file limit is walked completely", "[.][ro
   ::close(fd);
   RunOptions o = fixture_opts();
   o.child_setup = [] {
-    struct rlimit lim {32, 32};
+    struct rlimit lim {};
+    lim.rlim_cur = lim.rlim_max = 32;
     if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) {
       ::_exit(99);
     }
@@ -375,7 +379,8 @@ TEST_CASE("a tree deeper than the open-file limit is walked completely", "[.][ro
   fd = ::open(v.vol.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   int wrong = 0;
   for (int i = 0; i < kDepth; ++i) {
-    struct stat d {}, f {};
+    struct stat d {
+    }, f{};
     REQUIRE(::fstatat(fd, "d", &d, AT_SYMLINK_NOFOLLOW) == 0);
     REQUIRE(::fstatat(fd, "f", &f, AT_SYMLINK_NOFOLLOW) == 0);
     wrong += (d.st_uid != kNode) + (f.st_uid != kNode);
@@ -444,8 +449,7 @@ TEST_CASE("a change that fails stops the walk with the path, quoted, and the com
   // A read-only bind of the volume over itself: the one wrong entry cannot be changed (EROFS).
   o.child_setup = [&v] {
     if (::mount(v.vol.c_str(), v.vol.c_str(), nullptr, MS_BIND, nullptr) != 0 ||
-        ::mount(nullptr, v.vol.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) !=
-            0) {
+        ::mount(nullptr, v.vol.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) != 0) {
       ::_exit(99);
     }
   };

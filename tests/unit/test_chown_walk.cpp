@@ -4,8 +4,8 @@
 
 #include "chown_walk.hpp"
 
-using unroot::ChownStats;
 using unroot::chown_summary;
+using unroot::ChownStats;
 using unroot::dir_fd_budget;
 using unroot::printable_path;
 
@@ -24,8 +24,7 @@ TEST_CASE("a backslash is escaped so that escapes stay unambiguous", "[chown_wal
   CHECK(printable_path("a\\x41") == "a\\x5cx41");
 }
 
-TEST_CASE("plain paths, including spaces and valid punctuation, stay as they are",
-          "[chown_walk]") {
+TEST_CASE("plain paths, including spaces and valid punctuation, stay as they are", "[chown_walk]") {
   CHECK(printable_path("/var/lib/my data/-x_1.db") == "/var/lib/my data/-x_1.db");
   CHECK(printable_path("") == "");
 }
@@ -74,8 +73,7 @@ TEST_CASE("fd budget stays at least 2 even with a tiny open-file limit", "[chown
   CHECK(dir_fd_budget(16, 4) == 2);
 }
 
-TEST_CASE("fd budget is a quarter of the limit shared by workers, capped at 64",
-          "[chown_walk]") {
+TEST_CASE("fd budget is a quarter of the limit shared by workers, capped at 64", "[chown_walk]") {
   CHECK(dir_fd_budget(64, 1) == 16);
   CHECK(dir_fd_budget(64, 2) == 8);
   CHECK(dir_fd_budget(1024, 1) == 64);
