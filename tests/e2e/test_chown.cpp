@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -604,4 +605,80 @@ TEST_CASE("library dry run and one worker count the same as the real run", "[.][
     CHECK(real->changed == 111);
     CHECK(owner(v.vol + "/d3/f3") == Owner{target, target});
   }
+}
+
+namespace {
+
+// Calls per syscall name from an `strace -c` summary file.
+std::map<std::string, long> strace_counts(const std::string& path) {
+  std::map<std::string, long> calls;
+  std::string text = read_file(path);
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    std::string line = text.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    pos = end == std::string::npos ? text.size() : end + 1;
+    // "% time  seconds  usecs/call  calls  [errors]  syscall": calls is the 4th column.
+    std::vector<std::string> cols;
+    std::size_t i = 0;
+    while (i < line.size()) {
+      while (i < line.size() && line[i] == ' ') {
+        ++i;
+      }
+      std::size_t j = line.find(' ', i);
+      if (i < line.size()) {
+        cols.push_back(line.substr(i, j == std::string::npos ? std::string::npos : j - i));
+      }
+      i = j == std::string::npos ? line.size() : j;
+    }
+    if (cols.size() >= 5 && std::isdigit(static_cast<unsigned char>(cols[3][0])) != 0) {
+      calls[cols.back()] += std::stol(cols[3]);
+    }
+  }
+  return calls;
+}
+
+long stat_family(const std::map<std::string, long>& calls) {
+  long n = 0;
+  for (const char* name : {"stat", "lstat", "fstat", "newfstatat", "statx"}) {
+    auto it = calls.find(name);
+    n += it == calls.end() ? 0 : it->second;
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("--chown makes at most one stat-family call per entry and no chown when all is right",
+          "[.][root]") {
+  require_root();
+  Volume v;
+  for (int d = 0; d < 20; ++d) {
+    std::string dir = v.vol + "/d" + std::to_string(d);
+    make_dir(dir);
+    for (int f = 0; f < 99; ++f) {
+      make_file(dir + "/f" + std::to_string(f));
+    }
+  }
+  constexpr long kEntries = 1 + 20 * 100;
+  std::string log = v.tmp.path() + "/strace.txt";
+  auto traced = [&] {
+    return run({"/usr/bin/strace", "-f", "-c", "-o", log, unroot_bin(), "--chown", v.vol, "node",
+                "/bin/true"},
+               fixture_opts());
+  };
+  auto all = traced();
+  REQUIRE(all.exit_code == 0);
+  auto c = strace_counts(log);
+  INFO(read_file(log));
+  // One per entry, plus a fixed few: unroot reads /etc/passwd and /etc/group, and the dynamic
+  // loader of /bin/true stats its libraries (about 15 in all here).
+  CHECK(stat_family(c) <= kEntries + 25);
+  CHECK(c["fchownat"] + c["fchown"] == kEntries);
+
+  auto none = traced();
+  REQUIRE(none.exit_code == 0);
+  c = strace_counts(log);
+  CHECK(stat_family(c) <= kEntries + 25);
+  CHECK(c["fchownat"] + c["fchown"] + c["chown"] + c["lchown"] == 0);
 }
