@@ -46,10 +46,11 @@ struct ChownRequest {
   unsigned threads = 0;
 };
 
-/// Opens PATH once (O_PATH|O_NOFOLLOW) and checks everything that can be checked before an
-/// effect: PATH exists, is not a symlink, is not /, /proc, /sys or /dev (compared by device and
-/// inode, so "/./", "/proc/.." or a bind mount of / are caught too) nor on a proc or sysfs
-/// filesystem. (CAP_CHOWN is checked by make_plan, from the caller's capability sets.)
+/// Opens PATH once (O_PATH, one component at a time with O_NOFOLLOW; a symlink above the last
+/// component only if root planted it where only root can write) and checks everything that
+/// can be checked before an effect: PATH exists, is not a symlink, is not /, /proc, /sys or
+/// /dev (compared by device and inode, so "/./", "/proc/.." or a bind mount of / are caught
+/// too) nor on a proc or sysfs filesystem. (make_plan checks CAP_CHOWN.)
 Result<ChownRoot> chown_preflight(std::string_view path);
 
 /// Gives root and everything below it on the same mount to req.uid:req.gid. Fails closed: the

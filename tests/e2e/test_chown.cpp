@@ -682,3 +682,60 @@ TEST_CASE("--chown makes at most one stat-family call per entry and no chown whe
   CHECK(stat_family(c) <= kEntries + 25);
   CHECK(c["fchownat"] + c["fchown"] + c["chown"] + c["lchown"] == 0);
 }
+
+TEST_CASE("a symlink above PATH that a non-root user could plant is not followed", "[.][root]") {
+  require_root();
+  Volume v;
+  make_dir(v.outside + "/uploads");
+  make_file(v.outside + "/uploads/data");
+  // The app owns the volume; it replaced "app" with a link to a directory outside.
+  REQUIRE(::symlink(v.outside.c_str(), (v.vol + "/app").c_str()) == 0);
+  REQUIRE(::lchown((v.vol + "/app").c_str(), kNode, kNode) == 0);
+  REQUIRE(::symlink(v.outside.c_str(), (v.vol + "/rootlink").c_str()) == 0);
+  auto before = owners_under(v.tmp.path());
+  for (const std::string& path : {v.vol + "/app/uploads", v.vol + "/app/uploads/"}) {
+    INFO(path);
+    auto r = run_chown(path, "node");
+    CHECK(r.exit_code == 125);
+    CHECK(r.out.empty());
+    CHECK(r.err == "unroot: --chown " + path +
+                       ": refusing to follow the symlink 'app' on the way, which a non-root user "
+                       "could have planted; name the real path\n");
+  }
+  // Even root's own link is refused when the directory holding it is writable by others.
+  REQUIRE(::chmod(v.vol.c_str(), 01777) == 0);
+  auto r = run_chown(v.vol + "/rootlink/uploads", "node");
+  CHECK(r.exit_code == 125);
+  CHECK(contains(r.err, "refusing to follow the symlink 'rootlink'"));
+  REQUIRE(::chmod(v.vol.c_str(), 0755) == 0);
+  CHECK(owners_under(v.tmp.path()) == before);
+}
+
+TEST_CASE("a trailing slash or /. does not make a symlink PATH followed", "[.][root]") {
+  require_root();
+  Volume v;
+  REQUIRE(::symlink(v.outside.c_str(), (v.vol + "/link").c_str()) == 0);
+  auto before = owners_under(v.tmp.path());
+  for (const std::string& path : {v.vol + "/link/", v.vol + "/link/.", v.vol + "/link//./"}) {
+    INFO(path);
+    auto r = run_chown(path, "node");
+    CHECK(r.exit_code == 125);
+    CHECK(contains(r.err, "is a symbolic link (refused"));
+  }
+  CHECK(owners_under(v.tmp.path()) == before);
+}
+
+TEST_CASE("root's own symlink in a root-only directory above PATH is followed", "[.][root]") {
+  require_root();
+  Volume v;
+  make_dir(v.outside + "/uploads");
+  make_file(v.outside + "/uploads/data");
+  // Like /var/run -> /run: made by root, in a directory only root can write.
+  REQUIRE(::symlink(v.outside.c_str(), (v.tmp.path() + "/current").c_str()) == 0);
+  auto r = run_chown(v.tmp.path() + "/current/uploads", "node");
+  CHECK(r.exit_code == 0);
+  CHECK(owner(v.outside + "/uploads/data") == Owner{kNode, kNode});
+  CHECK(owner(v.outside + "/uploads") == Owner{kNode, kNode});
+  CHECK(owner(v.outside) == Owner{0, 0});
+  CHECK(owner(v.tmp.path() + "/current") == Owner{0, 0});
+}
