@@ -11,6 +11,7 @@
 #include "options.hpp"
 #include "plan.hpp"
 #include "privdrop.hpp"
+#include "sockets.hpp"
 #include "sys.hpp"
 #include "userdb.hpp"
 
@@ -181,6 +182,13 @@ int main(int argc, char** argv, char** envp) {
     return print(STDOUT_FILENO, unroot::describe_plan(*plan) + dry_chown);
   }
 
+  // --listen: bind while still root (a taken port fails fast, before a long --chown walk).
+  auto sockets = unroot::bind_listen_sockets(plan->listen, plan->backlog,
+                                             {plan->identity.uid, plan->identity.gid});
+  if (!sockets) {
+    return report(sockets.error(), kExitOwnError);
+  }
+
   // --chown walks, still as root. Fail closed: the first error stops the walk and the command
   // is not started (a volume handed over halfway is reported, not run with).
   for (const unroot::ChownRoot& root : chown_roots) {
@@ -195,7 +203,26 @@ int main(int argc, char** argv, char** envp) {
       (void)unroot::write_all(STDERR_FILENO, line.data(), line.size());
     }
   }
-  chown_roots.clear();  // close the PATH descriptors before exec (O_CLOEXEC too, but say it)
+  chown_roots.clear();  // closes the PATH descriptors: place_listen_fds wants none of ours open
+
+  // Put the sockets at 3, 4, ... last, when no other descriptor of ours is open
+  // (place_listen_fds's contract).
+  auto placed = unroot::place_listen_fds(std::move(*sockets));
+  if (!placed) {
+    return report(placed.error(), kExitOwnError);
+  }
+  if (opts->verbose) {
+    std::string text;
+    for (std::size_t i = 0; i < plan->listen.size(); ++i) {
+      text += std::string(kProg) + ": fd " + std::to_string(3 + i) + ": " +
+              unroot::describe(plan->listen[i]) + "\n";
+    }
+    for (const unroot::FdMove& m : *placed) {
+      text += std::string(kProg) + ": inherited fd " + std::to_string(m.from) + " moved to " +
+              std::to_string(m.to) + " to make room for the --listen sockets\n";
+    }
+    (void)unroot::write_all(STDERR_FILENO, text.data(), text.size());
+  }
 
   if (auto s = unroot::switch_identity(*plan); !s) {
     return report(s.error(), kExitOwnError);

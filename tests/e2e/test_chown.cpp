@@ -739,3 +739,21 @@ TEST_CASE("root's own symlink in a root-only directory above PATH is followed", 
   CHECK(owner(v.outside) == Owner{0, 0});
   CHECK(owner(v.tmp.path() + "/current") == Owner{0, 0});
 }
+
+TEST_CASE("--chown with --listen: the volume is handed over and only the socket is passed on",
+          "[.][root]") {
+  require_root();
+  Volume v;
+  make_dir(v.vol + "/d");
+  make_file(v.vol + "/d/f");
+  RunOptions o = fixture_opts();
+  o.new_netns = true;
+  auto r =
+      run({unroot_bin(), "--listen", "127.0.0.1:8080", "--chown", v.vol, "node", idprobe_bin()}, o);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err == "unroot: " + v.vol + ": 3 entries, 3 changed\n");
+  auto p = parse_probe(r.out);
+  CHECK(p["uid"] == "1000,1000,1000");
+  CHECK(p["fds"] == "0,1,2,3");  // the socket; no descriptor of the walk leaked
+  CHECK(owner(v.vol + "/d/f") == Owner{kNode, kNode});
+}
