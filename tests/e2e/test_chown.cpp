@@ -757,3 +757,23 @@ TEST_CASE("--chown with --listen: the volume is handed over and only the socket 
   CHECK(p["fds"] == "0,1,2,3");  // the socket; no descriptor of the walk leaked
   CHECK(owner(v.vol + "/d/f") == Owner{kNode, kNode});
 }
+
+TEST_CASE("an unreadable directory below PATH stops the walk with its path, exit 125",
+          "[.][root]") {
+  require_root();
+  Volume v;
+  make_dir(v.vol + "/locked");
+  make_file(v.vol + "/locked/inside");
+  REQUIRE(::lchown((v.vol + "/locked").c_str(), 4321, 4321) == 0);
+  REQUIRE(::chmod((v.vol + "/locked").c_str(), 0700) == 0);
+  // Root without DAC_OVERRIDE and DAC_READ_SEARCH (but with CHOWN) cannot read another user's
+  // 0700 directory: the walk must say so rather than skip it.
+  auto r = run({"/usr/bin/setpriv", "--bounding-set", "-dac_override,-dac_read_search",
+                "--inh-caps", "-dac_override,-dac_read_search", unroot_bin(), "--chown", v.vol,
+                "node", "/bin/sh", "-c", "echo started"},
+               fixture_opts());
+  CHECK(r.exit_code == 125);
+  CHECK(r.out.empty());
+  CHECK(r.err == "unroot: open " + v.vol + "/locked: Permission denied\n");
+  CHECK(owner(v.vol + "/locked/inside") == Owner{0, 0});
+}
