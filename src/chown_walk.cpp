@@ -561,6 +561,9 @@ void push_components(std::vector<std::string>& stack, std::string_view path) {
 // as it is, symlink or not: the caller refuses a symlink.
 Result<Fd> open_path_carefully(const std::string& path, const std::string& shown) {
   constexpr int kMaxLinks = 40;  // the kernel's limit (path_resolution(7))
+  if (path.empty()) {
+    return Error{"--chown needs a path, got an empty string", 0, 0, false};
+  }
   std::vector<std::string> todo;
   push_components(todo, path);
   Fd cur(open_retry(AT_FDCWD, path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
