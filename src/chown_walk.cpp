@@ -401,8 +401,8 @@ bool offer_task(Shared& s, Fd& fd, uint64_t ino, const Walker& w, std::string_vi
   return take;
 }
 
-// Walks one task's subtree depth-first with an explicit stack (no recursion: depth is bounded
-// only by PATH_MAX-free kernels, not by our stack).
+// Walks one task's subtree depth-first with an explicit stack, not recursion, so that a tree
+// deeper than any thread stack (or than PATH_MAX) is walked like any other.
 Status walk_task(Walker& w, Task task) {
   w.stack.clear();
   w.lowest_open = 0;
@@ -519,8 +519,8 @@ void* worker_main(void* arg) {
 }
 
 // Two workers: measured on 2 cores, a second worker cut tmpfs walks by a fifth to a quarter
-// and cost nothing on ext4, where chown serialises on the journal (docs/benchmarks.md). More
-// workers were not measured, so they are not used.
+// and gave nothing measurable on ext4 (docs/benchmarks.md). More workers were not measured,
+// so they are not used.
 unsigned default_threads() {
   cpu_set_t set;
   CPU_ZERO(&set);
