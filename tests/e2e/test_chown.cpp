@@ -272,44 +272,68 @@ TEST_CASE("a bind mount inside the volume is not entered and is reported", "[.][
   CHECK(owner(v.vol + "/mnt") == Owner{0, 0});
 }
 
+namespace {
+
+// A volume of kPairs directories dN (50 files each), each with a twin symlink lN to a
+// directory outside, and a racer process that swaps every dN with its lN (RENAME_EXCHANGE,
+// atomic) as fast as it can, for at most 3 s or a million swaps.
+struct SwapRace {
+  static constexpr int kPairs = 40;
+  Volume v;
+  std::map<std::string, Owner> outside_before;
+  pid_t racer = -1;
+
+  SwapRace() {
+    make_dir(v.outside + "/target");
+    for (int i = 0; i < 200; ++i) {
+      make_file(v.outside + "/target/f" + std::to_string(i));
+    }
+    for (int i = 0; i < kPairs; ++i) {
+      std::string d = v.vol + "/d" + std::to_string(i);
+      make_dir(d);
+      for (int j = 0; j < 50; ++j) {
+        make_file(d + "/f" + std::to_string(j));
+      }
+      REQUIRE(::symlink((v.outside + "/target").c_str(),
+                        (v.vol + "/l" + std::to_string(i)).c_str()) == 0);
+    }
+    outside_before = owners_under(v.tmp.path(), v.vol);
+    racer = ::fork();
+    REQUIRE(racer >= 0);
+    if (racer == 0) {
+      auto end = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+      for (long n = 0; n < 1000000 && std::chrono::steady_clock::now() < end; ++n) {
+        int i = static_cast<int>(n % kPairs);
+        std::string d = v.vol + "/d" + std::to_string(i);
+        std::string l = v.vol + "/l" + std::to_string(i);
+        (void)::renameat2(AT_FDCWD, d.c_str(), AT_FDCWD, l.c_str(), RENAME_EXCHANGE);
+      }
+      ::_exit(0);
+    }
+  }
+  ~SwapRace() { stop(); }
+  void stop() {
+    if (racer > 0) {
+      ::kill(racer, SIGKILL);
+      ::waitpid(racer, nullptr, 0);
+      racer = -1;
+    }
+  }
+  bool time_left(std::chrono::steady_clock::time_point end) const {
+    return std::chrono::steady_clock::now() < end;
+  }
+};
+
+}  // namespace
+
 TEST_CASE("a directory swapped for a symlink mid-walk never leads the walk outside", "[.][root]") {
   require_root();
-  Volume v;
-  make_dir(v.outside + "/target");
-  for (int i = 0; i < 200; ++i) {
-    make_file(v.outside + "/target/f" + std::to_string(i));
-  }
-  constexpr int kPairs = 40;
-  for (int i = 0; i < kPairs; ++i) {
-    std::string d = v.vol + "/d" + std::to_string(i);
-    make_dir(d);
-    for (int j = 0; j < 50; ++j) {
-      make_file(d + "/f" + std::to_string(j));
-    }
-    REQUIRE(::symlink((v.outside + "/target").c_str(),
-                      (v.vol + "/l" + std::to_string(i)).c_str()) == 0);
-  }
-  auto outside_before = owners_under(v.tmp.path(), v.vol);
-
-  // The racer swaps every dN with its lN (RENAME_EXCHANGE, atomic) as fast as it can, for at
-  // most 3 s or a million swaps; the walks run while it does.
-  pid_t racer = ::fork();
-  REQUIRE(racer >= 0);
-  if (racer == 0) {
-    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-    for (long n = 0; n < 1000000 && std::chrono::steady_clock::now() < end; ++n) {
-      int i = static_cast<int>(n % kPairs);
-      std::string d = v.vol + "/d" + std::to_string(i);
-      std::string l = v.vol + "/l" + std::to_string(i);
-      (void)::renameat2(AT_FDCWD, d.c_str(), AT_FDCWD, l.c_str(), RENAME_EXCHANGE);
-    }
-    ::_exit(0);
-  }
+  SwapRace race;
   int runs = 0, stopped = 0;
   auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(2500);
-  while (runs < 30 && std::chrono::steady_clock::now() < end) {
+  while (runs < 30 && race.time_left(end)) {
     // Alternate the user so that every run has everything to change.
-    auto r = run_chown(v.vol, runs % 2 == 0 ? "node" : "app");
+    auto r = run_chown(race.v.vol, runs % 2 == 0 ? "node" : "app");
     INFO(r.err);
     CHECK((r.exit_code == 0 || r.exit_code == 125));
     if (r.exit_code == 125) {
@@ -320,11 +344,35 @@ TEST_CASE("a directory swapped for a symlink mid-walk never leads the walk outsi
     }
     ++runs;
   }
-  ::kill(racer, SIGKILL);
-  ::waitpid(racer, nullptr, 0);
+  race.stop();
   INFO(runs << " walks, " << stopped << " stopped by the race");
   CHECK(runs > 0);
-  CHECK(owners_under(v.tmp.path(), v.vol) == outside_before);
+  CHECK(owners_under(race.v.tmp.path(), race.v.vol) == race.outside_before);
+}
+
+TEST_CASE("by-descriptor mode under the same race never leads the walk outside", "[.][root]") {
+  require_root();
+  SwapRace race;
+  int runs = 0, stopped = 0;
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(2500);
+  while (runs < 30 && race.time_left(end)) {
+    auto root = unroot::chown_preflight(race.v.vol);
+    REQUIRE(root);
+    root->by_name = false;
+    uid_t target = runs % 2 == 0 ? kNode : kApp;
+    auto stats = unroot::chown_tree(*root, unroot::ChownRequest{target, target, false, 2});
+    if (!stats) {
+      INFO(stats.error().what);
+      CHECK((contains(stats.error().what, "keeps changing type") ||
+             contains(stats.error().what, "was moved")));
+      ++stopped;
+    }
+    ++runs;
+  }
+  race.stop();
+  INFO(runs << " walks, " << stopped << " stopped by the race");
+  CHECK(runs > 0);
+  CHECK(owners_under(race.v.tmp.path(), race.v.vol) == race.outside_before);
 }
 
 TEST_CASE("nothing outside PATH changes owner, the parent of PATH included", "[.][root]") {
