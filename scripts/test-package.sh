@@ -99,6 +99,12 @@ for option in --help --version --dry-run --verbose --listen --backlog --chown --
   --setsid --allow-new-privs; do
   check "man page documents $option" grep -q -- "$option" <<<"$page"
 done
+# Whatever --help lists must be in the page too, so a new option cannot ship undocumented.
+help_options=$(chroot "$root" /usr/bin/unroot --help | grep -oE -- '--[a-z][a-z-]+' | sort -u)
+check "--help lists options (the check below has something to compare)" test -n "$help_options"
+for option in $help_options; do
+  check "man page documents $option from --help" grep -q -- "$option" <<<"$page"
+done
 
 check "dpkg --root -r removes it again" dpkg_in_root -r unroot
 check "nothing of the package is left" test ! -e "$root/usr/bin/unroot"
