@@ -1,10 +1,18 @@
 # SPDX-License-Identifier: MIT
 # Packaging: install rules (the binary in bin, the man page in man1) and CPack's .deb. Included
-# from CMakeLists.txt after the unroot target exists. Must not add build flags or targets the
+# last from CMakeLists.txt, after every binary target exists. Must not add build flags or targets the
 # product needs: `cmake --build --target unroot` (Dockerfile.example) never runs anything here.
 include(GNUInstallDirs)
 
-install(TARGETS unroot RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+if(TARGET unroot-dist)
+  # The binary that ships when a cmake/ file defines one (build/dist/unroot: the musl build when
+  # there is one); the plain static-pie build otherwise.
+  install(PROGRAMS ${UNROOT_DIST_BINARY} DESTINATION ${CMAKE_INSTALL_BINDIR} RENAME unroot)
+elseif(TARGET unroot)
+  install(TARGETS unroot RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+else()
+  return()  # UNROOT_SANITIZE builds have no product binary: nothing to install or package
+endif()
 
 # Man pages are installed gzipped (Debian policy 12.1; man-db reads .gz everywhere). -n leaves the
 # file name and time stamp out of the header, so the same page always gives the same bytes.
