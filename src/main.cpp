@@ -10,6 +10,7 @@
 #include "options.hpp"
 #include "plan.hpp"
 #include "privdrop.hpp"
+#include "session.hpp"
 #include "sys.hpp"
 #include "userdb.hpp"
 
@@ -135,6 +136,22 @@ int main(int argc, char** argv, char** envp) {
 
   if (auto s = unroot::switch_identity(*plan); !s) {
     return report(s.error(), kExitOwnError);
+  }
+  if (plan->setsid) {
+    // After the switch, so the parent that stays behind is as unprivileged as the command.
+    auto forked = unroot::start_new_session();
+    if (!forked) {
+      return report(forked.error(), kExitOwnError);
+    }
+    if (*forked) {
+      return unroot::exit_code_for(**forked);  // the parent: leave as the command left
+    }
+    // The child has a new PID: socket activation's LISTEN_PID must name it (sd_listen_fds(3)
+    // ignores the fds otherwise). Only a value unroot itself set (its own pid) is rewritten.
+    const std::string own_pid = std::to_string(caller->pid);
+    if (auto v = unroot::find_env(plan->env, "LISTEN_PID"); v && *v == own_pid) {
+      unroot::set_env(plan->env, "LISTEN_PID", std::to_string(::getpid()));
+    }
   }
   std::vector<char*> env;
   env.reserve(plan->env.size() + 1);

@@ -313,7 +313,8 @@ std::string describe_plan(const Plan& plan) {
   }
   out += std::string("no_new_privs: ") + (plan.no_new_privs ? "on" : "off") + "\n";
   if (plan.setsid) {
-    out += "session: new (setsid)\n";
+    out += "session: new (setsid in a child; unroot waits and forwards signals, so the "
+           "command's PID is not unroot's)\n";
   }
   out += "env: HOME=" + plan.identity.home + "\n";
   for (const std::string& note : plan.notes) {
