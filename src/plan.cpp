@@ -222,7 +222,7 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
   if (!refusals.empty() && !opts.dry_run) {
     return Error{refusals.front()};
   }
-  for (std::string& r : refusals) {
+  for (const std::string& r : refusals) {
     plan.notes.push_back("a real run would fail: " + r);
   }
 
