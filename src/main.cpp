@@ -166,10 +166,14 @@ int main(int argc, char** argv, char** envp) {
       return unroot::exit_code_for(**forked);  // the parent: leave as the command left
     }
     // The child has a new PID: socket activation's LISTEN_PID must name it (sd_listen_fds(3)
-    // ignores the fds otherwise). Only a value unroot itself set (its own pid) is rewritten.
+    // ignores the fds otherwise). Only a value naming unroot itself is rewritten: set by unroot
+    // for --listen, or by a supervisor that started unroot. LISTEN_PIDFDID identifies unroot's
+    // process too and cannot be made true for the child, so it goes (sd_listen_fds then
+    // checks the PID alone).
     const std::string own_pid = std::to_string(caller->pid);
     if (auto v = unroot::find_env(plan->env, "LISTEN_PID"); v && *v == own_pid) {
       unroot::set_env(plan->env, "LISTEN_PID", std::to_string(::getpid()));
+      unroot::unset_env(plan->env, "LISTEN_PIDFDID");
     }
   }
   std::vector<char*> env;

@@ -326,6 +326,34 @@ TEST_CASE("--setsid: SIGTERM to unroot reaches the command", "[.][root]") {
   CHECK(r.exit_code == 3);
 }
 
+TEST_CASE("--setsid: a LISTEN_PID naming unroot is moved to the command's PID, others stay",
+          "[.][root]") {
+  require_root();
+  RunOptions o;
+  o.etc_dir = basic_etc();
+  o.env = {"PATH=/usr/bin:/bin"};
+  const std::string show =
+      "echo pid=$$; echo listen_pid=$LISTEN_PID; echo pidfdid=${LISTEN_PIDFDID-unset}";
+  // A supervisor that passes sockets to unroot names unroot's PID (sh execs into env, then
+  // env into unroot: one PID throughout).
+  auto own = parse_probe(run({"/bin/sh", "-c",
+                              "exec env LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_PIDFDID=77 \"$0\" "
+                              "--setsid nobody /bin/sh -c \"$1\"",
+                              unroot_bin(), show},
+                             o)
+                             .out);
+  CHECK(own["listen_pid"] == own["pid"]);
+  CHECK(own["pidfdid"] == "unset");
+  auto foreign = parse_probe(run({"/bin/sh", "-c",
+                                  "exec env LISTEN_PID=1 LISTEN_FDS=1 LISTEN_PIDFDID=77 \"$0\" "
+                                  "--setsid nobody /bin/sh -c \"$1\"",
+                                  unroot_bin(), show},
+                                 o)
+                                 .out);
+  CHECK(foreign["listen_pid"] == "1");
+  CHECK(foreign["pidfdid"] == "77");
+}
+
 bool tiocsti_allowed(std::string& why) {
   // Linux 6.2 added dev.tty.legacy_tiocsti; 0 means TIOCSTI needs CAP_SYS_ADMIN everywhere.
   std::string v = read_file("/proc/sys/dev/tty/legacy_tiocsti");
