@@ -2,7 +2,8 @@
 /* attackprobe: what a hostile command would try after unroot, for the e2e hardening tests.
    Static, like idprobe. Test code only. Modes:
      attackprobe regain          try every way back to root; prints key=ok|ERRNAME lines
-     attackprobe inject TEXT     TIOCSTI each byte of TEXT into fd 0; prints tiocsti=ok|ERRNAME
+     attackprobe inject TEXT     TIOCSCTTY (steal) on fd 0, then TIOCSTI each byte of TEXT into
+                                 fd 0; prints tiocsctty= and tiocsti=ok|ERRNAME
      attackprobe pty CMD [ARG..] play an interactive root shell: a new session whose controlling
                                  terminal is a fresh pty; run CMD as a job in its own process
                                  group in the foreground (what job control does), with the pty
@@ -62,6 +63,9 @@ static int regain(void) {
 }
 
 static int inject(const char* text) {
+  /* First try to make the terminal ours again (steal it, as a session leader may try);
+     then push the text. */
+  report("tiocsctty", ioctl(0, TIOCSCTTY, 1));
   int rc = 0;
   for (const char* p = text; *p; p++) {
     rc = ioctl(0, TIOCSTI, p);

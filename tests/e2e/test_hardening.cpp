@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -354,6 +355,33 @@ TEST_CASE("--setsid: a LISTEN_PID naming unroot is moved to the command's PID, o
   CHECK(foreign["pidfdid"] == "77");
 }
 
+TEST_CASE("--setsid: the command cannot look into the waiting parent (non-dumpable)", "[.][root]") {
+  require_root();
+  const std::string look =
+      "cat /proc/$PPID/environ >/dev/null 2>&1 && echo environ=readable || echo environ=denied; "
+      "ls /proc/$PPID/fd >/dev/null 2>&1 && echo fd=readable || echo fd=denied";
+  RunOptions root;
+  root.env = {"PATH=/usr/bin:/bin"};
+  auto from_root = parse_probe(unroot({"--setsid", "nobody", "/bin/sh", "-c", look}, root).out);
+  CHECK(from_root["environ"] == "denied");
+  CHECK(from_root["fd"] == "denied");
+  // Started as the target already: no uid change clears "dumpable", so unroot must.
+  RunOptions same = root;
+  same.as_user = true;
+  same.uid = 1001;
+  same.gid = 1001;
+  same.groups = {1001};
+  auto from_app = parse_probe(unroot({"--setsid", "app", "/bin/sh", "-c", look}, same).out);
+  CHECK(from_app["environ"] == "denied");
+  CHECK(from_app["fd"] == "denied");
+  // Control: a dumpable parent of the same uid (a shell) is readable, so "denied" above means
+  // something.
+  RunOptions control_opts = same;
+  control_opts.etc_dir = basic_etc();
+  auto control = run({"/bin/sh", "-c", "/bin/sh -c \"$0\"; :", look}, control_opts);
+  CHECK(parse_probe(control.out)["environ"] == "readable");
+}
+
 bool tiocsti_allowed(std::string& why) {
   // Linux 6.2 added dev.tty.legacy_tiocsti; 0 means TIOCSTI needs CAP_SYS_ADMIN everywhere.
   std::string v = read_file("/proc/sys/dev/tty/legacy_tiocsti");
@@ -375,8 +403,9 @@ TEST_CASE("TIOCSTI: with --setsid the command cannot type into the root shell's 
                o);
   CHECK(r.err.empty());
   auto p = parse_probe(r.out);
-  CHECK(p["tiocsti"] == "EPERM");  // no controlling terminal: ioctl_tty(2)
-  CHECK(p["pending"].empty());     // nothing waiting for the shell to read
+  CHECK(p["tiocsctty"] == "EPERM");  // the terminal belongs to the shell's session
+  CHECK(p["tiocsti"] == "EPERM");    // no controlling terminal: ioctl_tty(2)
+  CHECK(p["pending"].empty());       // nothing waiting for the shell to read
   CHECK(p["job_exit"] == "0");
 }
 
@@ -626,7 +655,8 @@ TEST_CASE("a character device node as /etc/passwd is refused without reading it"
   CHECK(r.err == "unroot: /etc/passwd is not a regular file\n");
 }
 
-TEST_CASE("a 64 MiB passwd of NUL bytes is read in bounded time and finds no user", "[.][root]") {
+TEST_CASE("a 64 MiB passwd of NUL bytes is read in bounded time and memory, finds no user",
+          "[.][root]") {
   require_root();
   HostileEtc etc("passwd", [](const std::string& p) {
     int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
@@ -634,7 +664,19 @@ TEST_CASE("a 64 MiB passwd of NUL bytes is read in bounded time and finds no use
     REQUIRE(::ftruncate(fd, 64l << 20) == 0);  // exactly the limit: read, then parsed
     ::close(fd);
   });
-  auto r = run_with(etc);
+  RunOptions o;
+  o.etc_dir = etc.dir.path();
+  o.timeout_ms = 15000;
+  // 160 MiB of address space: room for one copy of the file, not for two or a runaway.
+  o.child_setup = [] {
+    struct rlimit as {
+      160ul << 20, 160ul << 20
+    };
+    if (::setrlimit(RLIMIT_AS, &as) != 0) {
+      _exit(243);
+    }
+  };
+  auto r = unroot({"nobody", idprobe_bin()}, o);
   CHECK_FALSE(r.timed_out);
   CHECK(r.exit_code == 125);
   CHECK(r.err == "unroot: unknown user 'nobody': no entry in /etc/passwd\n");
