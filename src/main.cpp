@@ -40,6 +40,7 @@ constexpr char kUsage[] =
     "  -c, --chown PATH        give PATH and everything below it to USER:GROUP first\n"
     "      --keep-cap CAP      keep one capability (e.g. NET_BIND_SERVICE) across the switch\n"
     "      --setsid            run COMMAND in a new session, without the controlling terminal\n"
+    "                          (unroot forks and waits: COMMAND gets a PID of its own)\n"
     "      --allow-new-privs   do not set no_new_privs (lets setuid programs such as su work)\n"
     "\n"
     "Exit status: 125 unroot failed, 126 COMMAND not executable, 127 COMMAND not found,\n"
