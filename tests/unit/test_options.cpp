@@ -20,15 +20,12 @@ struct Argv {
     }
     p.push_back(nullptr);
   }
-  // Options holds views into argv: keep the Argv alive while its result is used (reading the
-  // result of a temporary Argv was a use-after-free that ASan found).
   auto parse() { return parse_args(static_cast<int>(s.size()), p.data()); }
 };
 }  // namespace
 
 TEST_CASE("an unknown option is an error, never a user name", "[options]") {
-  Argv r_argv({"--dryrun", "nobody", "id"});
-  auto r = r_argv.parse();
+  auto r = Argv({"--dryrun", "nobody", "id"}).parse();
   REQUIRE_FALSE(r);
   CHECK_THAT(r.error().what, Catch::Contains("unknown option '--dryrun'"));
   CHECK_FALSE(Argv({"-x", "nobody", "id"}).parse());
@@ -37,27 +34,25 @@ TEST_CASE("an unknown option is an error, never a user name", "[options]") {
 }
 
 TEST_CASE("missing arguments are usage errors", "[options]") {
-  Argv none_argv({});
-  auto none = none_argv.parse();
+  auto none = Argv({}).parse();
   REQUIRE_FALSE(none);
   CHECK(none.error().usage);
-  Argv no_cmd_argv({"nobody"});
-  auto no_cmd = no_cmd_argv.parse();
+  auto no_cmd = Argv({"nobody"}).parse();
   REQUIRE_FALSE(no_cmd);
   CHECK(no_cmd.error().usage);
   CHECK_FALSE(Argv({"--listen"}).parse());
 }
 
 TEST_CASE("options stop at the user-spec and after --", "[options]") {
-  Argv r_argv({"--dry-run", "nobody", "ls", "--help", "-v"});
-  auto r = r_argv.parse();
+  Argv a({"--dry-run", "nobody", "ls", "--help", "-v"});  // views point into it: keep it alive
+  auto r = a.parse();
   REQUIRE(r);
   CHECK(r->dry_run);
   CHECK_FALSE(r->help);
   REQUIRE(r->command.size() == 3);
   CHECK(std::string(r->command[1]) == "--help");
-  Argv d_argv({"--", "-odd", "cmd"});
-  auto d = d_argv.parse();
+  Argv b({"--", "-odd", "cmd"});
+  auto d = b.parse();
   REQUIRE(d);
   CHECK(d->user_spec == "-odd");
 }
@@ -93,8 +88,8 @@ TEST_CASE("--backlog is strict", "[options]") {
 }
 
 TEST_CASE("the empty user-spec is a user-spec", "[options]") {
-  Argv r_argv({"", "id"});
-  auto r = r_argv.parse();
+  Argv a({"", "id"});
+  auto r = a.parse();
   REQUIRE(r);
   CHECK(r->user_spec.empty());
 }
