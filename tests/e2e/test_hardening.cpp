@@ -383,6 +383,19 @@ TEST_CASE("--setsid: the command cannot look into the waiting parent (non-dumpab
   CHECK(parse_probe(control.out)["environ"] == "readable");
 }
 
+TEST_CASE("--setsid with --listen: the sockets and LISTEN_PID follow the command", "[.][root]") {
+  require_root();
+  RunOptions o;
+  o.new_netns = true;
+  auto r = unroot({"--setsid", "--listen", "http=127.0.0.1:80", "nobody", LISTEN_PROBE_BIN}, o);
+  INFO("stderr: " << r.err);
+  CHECK(r.exit_code == 0);  // listen_probe checks LISTEN_PID == its own pid, fds, names
+  CHECK_THAT(r.out, Catch::Contains("listen_fds=1 names=http"));
+  CHECK_THAT(r.out, Catch::Contains("fd=3 name=http family=inet type=stream listening=1"));
+  CHECK_THAT(r.out, Catch::Contains("other_fds=none"));
+  CHECK_THAT(r.out, !Catch::Contains("pid=" + std::to_string(r.pid) + " "));
+}
+
 bool tiocsti_allowed(std::string& why) {
   // Linux 6.2 added dev.tty.legacy_tiocsti; 0 means TIOCSTI needs CAP_SYS_ADMIN everywhere.
   std::string v = read_file("/proc/sys/dev/tty/legacy_tiocsti");
