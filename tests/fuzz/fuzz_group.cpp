@@ -80,32 +80,41 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   for (const std::string& name : names) {
     auto got = unroot::find_group_by_name(file, name);
-    check_lookup(got, oracle::lookup(text, false, 0, [&](std::string_view k) { return k == name; }),
-                 lines);
+    check_lookup(
+        got, oracle::lookup(lines, false, 0, [&](std::string_view k) { return k == name; }), lines);
     if (got && *got) {
       PROPERTY((*got)->name == name);
     }
   }
   for (std::uint32_t gid : gids) {
     auto got = unroot::find_group_by_gid(file, gid);
-    check_lookup(got,
-                 oracle::lookup(text, false, 2, [&](std::string_view k) { return oracle::id(k) == gid; }),
-                 lines);
+    check_lookup(
+        got,
+        oracle::lookup(lines, false, 2, [&](std::string_view k) { return oracle::id(k) == gid; }),
+        lines);
     if (got && *got) {
       PROPERTY((*got)->gid == gid);
     }
   }
 
   // Membership: only well-formed lines count, each gid once, in file order.
+  // The oracle's reading of each line, once per input.
+  struct Parsed {
+    std::uint32_t gid;
+    std::string_view name;
+    std::vector<std::string_view> members;
+  };
+  std::vector<Parsed> good;
+  for (std::string_view line : lines) {
+    if (auto f = oracle::group_fields(line)) {
+      good.push_back({*oracle::id((*f)[2]), (*f)[0], oracle::split((*f)[3], ',')});
+    }
+  }
   for (const std::string& user : members) {
     std::vector<std::uint32_t> want;
-    for (std::string_view line : lines) {
-      auto f = oracle::group_fields(line);
-      if (!f) {
-        continue;
-      }
-      std::vector<std::string_view> ms = oracle::split((*f)[3], ',');
-      std::uint32_t gid = *oracle::id((*f)[2]);
+    for (const Parsed& g : good) {
+      const std::vector<std::string_view>& ms = g.members;
+      std::uint32_t gid = g.gid;
       if (std::find(ms.begin(), ms.end(), user) != ms.end() &&
           std::find(want.begin(), want.end(), gid) == want.end()) {
         want.push_back(gid);
@@ -120,10 +129,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   PROPERTY(got.size() == asked.size());
   for (std::size_t i = 0; i < asked.size(); ++i) {
     std::string_view want;
-    for (std::string_view line : lines) {
-      auto f = oracle::group_fields(line);
-      if (f && oracle::id((*f)[2]) == asked[i]) {
-        want = (*f)[0];
+    for (const Parsed& g : good) {
+      if (g.gid == asked[i]) {
+        want = g.name;
         break;
       }
     }

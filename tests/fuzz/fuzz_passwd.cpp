@@ -80,7 +80,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   for (const std::string& name : names) {
     auto got = unroot::find_user_by_name(file, name);
-    auto want = oracle::lookup(text, true, 0, [&](std::string_view k) { return k == name; });
+    auto want = oracle::lookup(lines, true, 0, [&](std::string_view k) { return k == name; });
     check_lookup(got, want, lines);
     if (got && *got) {
       PROPERTY((*got)->name == name);
@@ -88,7 +88,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   for (std::uint32_t uid : uids) {
     auto got = unroot::find_user_by_uid(file, uid);
-    auto want = oracle::lookup(text, true, 2, [&](std::string_view k) { return oracle::id(k) == uid; });
+    auto want =
+        oracle::lookup(lines, true, 2, [&](std::string_view k) { return oracle::id(k) == uid; });
     check_lookup(got, want, lines);
     if (got && *got) {
       PROPERTY((*got)->uid == uid);

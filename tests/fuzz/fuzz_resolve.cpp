@@ -12,16 +12,17 @@
 namespace {
 
 std::optional<std::vector<std::string_view>> entry(std::string_view text, bool passwd,
-                                                   std::size_t key_field,
-                                                   std::string_view key_text, bool numeric) {
+                                                   std::size_t key_field, std::string_view key_text,
+                                                   bool numeric) {
   std::optional<std::uint32_t> key_id = numeric ? oracle::id(key_text) : std::nullopt;
-  oracle::Expect e = oracle::lookup(text, passwd, key_field, [&](std::string_view k) {
+  std::vector<std::string_view> ls = oracle::lines(text);
+  oracle::Expect e = oracle::lookup(ls, passwd, key_field, [&](std::string_view k) {
     return numeric ? oracle::id(k) == key_id : k == key_text;
   });
   if (e.kind != oracle::Expect::kFound) {
     return std::nullopt;
   }
-  std::string_view line = oracle::lines(text)[e.line - 1];
+  std::string_view line = ls[e.line - 1];
   return passwd ? oracle::passwd_fields(line) : oracle::group_fields(line);
 }
 
@@ -70,7 +71,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The oracle's answer, from the same text.
   std::size_t colon = spec.find(':');
   std::string_view user = spec.substr(0, colon);
-  std::string_view grp = colon == std::string_view::npos ? std::string_view() : spec.substr(colon + 1);
+  std::string_view grp =
+      colon == std::string_view::npos ? std::string_view() : spec.substr(colon + 1);
   std::optional<std::vector<std::string_view>> pw;
   std::uint32_t want_uid = 0;
   if (user.empty()) {

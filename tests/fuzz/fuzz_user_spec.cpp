@@ -41,7 +41,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   std::size_t colon = spec.find(':');
   std::string_view user = spec.substr(0, colon);
-  std::string_view group = colon == std::string_view::npos ? std::string_view() : spec.substr(colon + 1);
+  std::string_view group =
+      colon == std::string_view::npos ? std::string_view() : spec.substr(colon + 1);
   bool two_colons = group.find(':') != std::string_view::npos;
   bool user_out_of_range = all_digits(user) && !oracle::id(user);
   bool group_out_of_range = all_digits(group) && !oracle::id(group);

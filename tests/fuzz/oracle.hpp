@@ -19,11 +19,11 @@ namespace oracle {
   std::fprintf(stderr, "PROPERTY VIOLATED: %s\n", what);
   std::abort();
 }
-#define PROPERTY(cond)              \
-  do {                              \
-    if (!(cond)) {                  \
-      ::oracle::fail(#cond);        \
-    }                               \
+#define PROPERTY(cond)       \
+  do {                       \
+    if (!(cond)) {           \
+      ::oracle::fail(#cond); \
+    }                        \
   } while (0)
 
 inline constexpr std::uint64_t kMaxId = 4294967294u;
@@ -88,7 +88,7 @@ inline bool ignorable(std::string_view line) {
 
 /// The fields of a well-formed line with `n` fields whose fields at `ids` are ids, or nullopt.
 inline std::optional<std::vector<std::string_view>> fields(std::string_view line, std::size_t n,
-                                                          std::initializer_list<std::size_t> ids) {
+                                                           std::initializer_list<std::size_t> ids) {
   line = without_cr(line);
   if (ignorable(line) || line.find('\0') != std::string_view::npos) {
     return std::nullopt;
@@ -121,8 +121,8 @@ struct Expect {
 
 /// `key_field`: which field holds the key; `matches` compares a key field text with the query.
 template <typename Matches>
-Expect lookup(std::string_view text, bool passwd, std::size_t key_field, Matches matches) {
-  std::vector<std::string_view> ls = lines(text);
+Expect lookup(const std::vector<std::string_view>& ls, bool passwd, std::size_t key_field,
+              Matches matches) {
   for (std::size_t i = 0; i < ls.size(); ++i) {
     if (ignorable(ls[i])) {
       continue;
