@@ -14,7 +14,8 @@
 
 option(UNROOT_MUSL "Also build build/unroot-musl: static-pie against musl (needs musl-tools and GCC)" ON)
 
-set(UNROOT_HAVE_MUSL OFF)
+# Cached so that scripts (bench.sh) can read the outcome from CMakeCache.txt.
+set(UNROOT_HAVE_MUSL OFF CACHE INTERNAL "whether build/unroot-musl is built")
 
 function(unroot_musl_disable reason)
   message(STATUS "unroot-musl: not built: ${reason}")
@@ -92,7 +93,7 @@ if(NOT _libstdcxx_include)
   return()
 endif()
 
-set(UNROOT_HAVE_MUSL ON)
+set(UNROOT_HAVE_MUSL ON CACHE INTERNAL "whether build/unroot-musl is built")
 message(STATUS "unroot-musl: musl ${UNROOT_MUSL_INCLUDE}, ${UNROOT_MUSL_LIBDIR}")
 
 get_target_property(_core_sources unroot_core SOURCES)
