@@ -53,24 +53,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${BUILD_DIR:-$repo/build}
 
 # --- tools: install what is missing (a fresh Debian 12 has none of these) --------------------
-need=()
-command -v gosu > /dev/null || need+=(gosu)
-command -v hyperfine > /dev/null || need+=(hyperfine)
-command -v strace > /dev/null || need+=(strace)
-[[ -x /usr/bin/time ]] || need+=(time)
-command -v musl-gcc > /dev/null || need+=(musl-tools)
-command -v file > /dev/null || need+=(file)
-command -v readelf > /dev/null || need+=(binutils)
-command -v gcc > /dev/null || need+=(gcc)
-command -v cmake > /dev/null || need+=(cmake)
-command -v g++ > /dev/null || need+=(g++)
-if ((${#need[@]})); then
-  command -v apt-get > /dev/null || die "missing ${need[*]} and no apt-get to install them"
-  log "installing ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq > /dev/null
-  apt-get install -y -qq --no-install-recommends "${need[@]}" > /dev/null
-fi
+sh "$repo/scripts/install-deps.sh" gosu hyperfine strace time musl-tools file binutils gcc g++ \
+  cmake make util-linux >&2 || die "cannot install the tools the benchmark needs"
 have_musl=0
 command -v musl-gcc > /dev/null && have_musl=1
 

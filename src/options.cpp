@@ -139,11 +139,11 @@ Result<Options> parse_args(int argc, char** argv) {
     return o;
   }
   if (i >= argc) {
-    return Error{"missing USER[:GROUP] and COMMAND"};
+    return Error{"missing USER[:GROUP] and COMMAND", 0, 0, true};
   }
   o.user_spec = argv[i++];
   if (i >= argc) {
-    return Error{"missing COMMAND after '" + std::string(o.user_spec) + "'"};
+    return Error{"missing COMMAND after '" + std::string(o.user_spec) + "'", 0, 0, true};
   }
   for (; i < argc; ++i) {
     o.command.push_back(argv[i]);

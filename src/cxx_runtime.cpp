@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
-// musl_shim: the few libstdc++ run-time symbols the musl build needs (it links no libstdc++.so/.a,
-// only the header-only parts). Built only into unroot-musl; must not be linked with glibc.
+// cxx_runtime: the few out-of-line libstdc++ pieces src/ needs: operator new/delete, the
+// std::__throw_* helpers and the _GLIBCXX_ASSERTIONS failure handler. Linked into both builds;
+// must not be linked into the tests (Catch2 needs the real, throwing ones).
 //
-// libstdc++ is compiled for glibc only, so the musl build uses its headers and supplies the
-// out-of-line pieces those headers call: operator new/delete and the std::__throw_* helpers that
-// std::string, std::vector and std::variant call on overflow or misuse. With -fno-exceptions there
-// is nothing to throw to; the glibc build ends in std::terminate → abort() in the same places,
-// so both builds fail the same way: a one-line message on stderr, then SIGABRT.
+// Why: src/ is built with -fno-exceptions and uses only header-only parts of libstdc++, whose
+// headers call these when a std::string or std::vector would overflow or an index is out of
+// range. libstdc++ is built for glibc only, so the musl build has no other source for them. The
+// glibc build takes them from here too, because libstdc++.a's versions throw, which drags in
+// the exception runtime, the demangler and std::terminate's verbose handler: 136 KB of the
+// static binary for paths that can only end in abort() (measured; docs/benchmarks.md). Either way
+// the process prints one line on stderr and dies of SIGABRT, as it would with libstdc++'s.
 #include <unistd.h>
 
 #include <bits/functexcept.h>

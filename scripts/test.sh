@@ -1,0 +1,14 @@
+#!/bin/sh
+# The whole test suite, as the README's second command: installs what it needs, builds, and runs
+# every CTest test (unit, end-to-end, root-only end-to-end, ...). Run as root so nothing skips;
+# REQUIRE_ROOT_TESTS=1 turns a skip into a failure (CI sets it).
+set -eu
+cd "$(dirname "$0")/.."
+sh scripts/install-deps.sh cmake g++ make file binutils catch2 util-linux libcap2-bin iproute2 \
+  strace
+# The musl build and scripts/bench.sh --quick (issue 8): musl-tools, and the tools compared.
+sh scripts/install-deps.sh musl-tools gosu hyperfine time
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j2
+cd build
+ctest --output-on-failure --timeout 1500 "$@"

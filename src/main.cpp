@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+// main: argv/envp → Options → Plan → act → drop → exec. The only place that prints errors and
+// chooses exit codes; every other module returns values.
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+
+#include "exec.hpp"
+#include "options.hpp"
+#include "plan.hpp"
+#include "privdrop.hpp"
+#include "sys.hpp"
+#include "userdb.hpp"
+
+namespace {
+
+using unroot::Error;
+
+constexpr char kUsage[] =
+    "Usage: unroot [OPTIONS] USER[:GROUP] COMMAND [ARG...]\n"
+    "Run COMMAND as USER in place of unroot (same PID), after proving root cannot be regained.\n"
+    "\n"
+    "USER and GROUP are names from /etc/passwd and /etc/group, or decimal ids.\n"
+    "  user         that user's uid, primary gid and every group listing the user\n"
+    "  user:group   that uid, and exactly that one group\n"
+    "  uid          needs a passwd entry, or name the group: uid:gid\n"
+    "  :group       the caller's own uid with that group\n"
+    "\n"
+    "Options (before USER; -- ends them):\n"
+    "  -h, --help              show this help and exit\n"
+    "  -v, --version           show version and build information and exit\n"
+    "      --dry-run           resolve everything, print what would happen, change nothing\n"
+    "      --verbose           report more of what is done on stderr\n"
+    "  -l, --listen [NAME=]ADDRESS\n"
+    "                          bind ADDRESS while root and pass it as fd 3, 4, ... (socket\n"
+    "                          activation: LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES)\n"
+    "      --backlog N         listen(2) backlog for --listen stream sockets\n"
+    "  -c, --chown PATH        give PATH and everything below it to USER:GROUP first\n"
+    "      --keep-cap CAP      keep one capability (e.g. NET_BIND_SERVICE) across the switch\n"
+    "      --setsid            run COMMAND in a new session, without the controlling terminal\n"
+    "      --allow-new-privs   do not set no_new_privs (lets setuid programs such as su work)\n"
+    "\n"
+    "Exit status: 125 unroot failed, 126 COMMAND not executable, 127 COMMAND not found,\n"
+    "otherwise the status of COMMAND.\n";
+
+constexpr char kProg[] = "unroot";
+
+int report(const Error& e, int code) {
+  std::string line = std::string(kProg) + ": " + e.what;
+  if (e.sys_errno != 0) {
+    line += std::string(": ") + std::strerror(e.sys_errno);
+  }
+  line += '\n';
+  if (e.usage) {
+    line += kUsage;
+  }
+  (void)unroot::write_all(STDERR_FILENO, line.data(), line.size());  // one write, no stdio
+  return e.exit_code != 0 ? e.exit_code : code;
+}
+
+int print(int fd, const std::string& text) {
+  auto s = unroot::write_all(fd, text.data(), text.size());
+  return s ? 0 : report(s.error(), unroot::kExitOwnError);
+}
+
+std::string version_text() {
+  std::string v = std::string(kProg) + " " + UNROOT_VERSION + "\n";
+#if defined(__clang__)
+  v += "compiler: clang " __clang_version__ "\n";
+#elif defined(__GNUC__)
+  v += "compiler: g++ " __VERSION__ "\n";
+#endif
+#if defined(__GLIBC__)
+  v += "libc: glibc " + std::to_string(__GLIBC__) + "." + std::to_string(__GLIBC_MINOR__) +
+       " (static)\n";
+#else
+  v += "libc: musl (static)\n";
+#endif
+  v += "user database: /etc/passwd and /etc/group parsed directly (no NSS)\n";
+  return v;
+}
+
+unroot::Result<unroot::UserFile> load(const char* path, std::string& storage) {
+  auto f = unroot::read_small_file(path, unroot::kMaxUserFileSize);
+  if (!f) {
+    return f.error();
+  }
+  storage = std::move(f->text);
+  return unroot::UserFile{path, storage, f->exists};
+}
+
+}  // namespace
+
+int main(int argc, char** argv, char** envp) {
+  using unroot::kExitOwnError;
+  // A setuid/setgid unroot would let any local user run anything as anyone: refuse always.
+  // AT_SECURE is the kernel's own answer (getauxval(3)); it needs no /proc.
+  if (unroot::started_secure()) {
+    return report(Error{"refusing to run setuid or setgid (or with file capabilities); "
+                        "install unroot as a plain root-owned 0755 file"},
+                  kExitOwnError);
+  }
+  auto opts = unroot::parse_args(argc, argv);
+  if (!opts) {
+    return report(opts.error(), kExitOwnError);
+  }
+  if (opts->help) {
+    return print(STDOUT_FILENO, kUsage);
+  }
+  if (opts->version) {
+    return print(STDOUT_FILENO, version_text());
+  }
+
+  std::string passwd_text, group_text;
+  auto passwd = load("/etc/passwd", passwd_text);
+  if (!passwd) {
+    return report(passwd.error(), kExitOwnError);
+  }
+  auto group = load("/etc/group", group_text);
+  if (!group) {
+    return report(group.error(), kExitOwnError);
+  }
+  auto caller = unroot::read_caller();
+  if (!caller) {
+    return report(caller.error(), kExitOwnError);
+  }
+  auto plan = unroot::make_plan(*opts, *passwd, *group, envp, *caller);
+  if (!plan) {
+    return report(plan.error(), kExitOwnError);
+  }
+  if (plan->dry_run) {
+    return print(STDOUT_FILENO, unroot::describe_plan(*plan));
+  }
+
+  if (auto s = unroot::switch_identity(*plan); !s) {
+    return report(s.error(), kExitOwnError);
+  }
+  std::vector<char*> env;
+  env.reserve(plan->env.size() + 1);
+  for (std::string& e : plan->env) {
+    env.push_back(e.data());
+  }
+  env.push_back(nullptr);
+  return report(unroot::exec_command(plan->command, plan->argv.data(), env.data()),
+                kExitOwnError);
+}

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: MIT
+// plan: every decision, no effects. Resolution rules follow gosu's (runc's libcontainer/user)
+// where they are safe, and fail closed where they are not (see README "Differences from gosu").
+#include "plan.hpp"
+
+#include <algorithm>
+
+#include "user_spec.hpp"
+
+namespace unroot {
+namespace {
+
+// setgroups(2): the kernel refuses more than NGROUPS_MAX (65536) supplementary groups.
+constexpr std::size_t kMaxGroups = 65536;
+
+bool same_set(std::vector<std::uint32_t> a, std::vector<std::uint32_t> b) {
+  std::sort(a.begin(), a.end());
+  a.erase(std::unique(a.begin(), a.end()), a.end());
+  std::sort(b.begin(), b.end());
+  b.erase(std::unique(b.begin(), b.end()), b.end());
+  return a == b;
+}
+
+std::string who(const UserSpec& spec, const Identity& id) {
+  if (!spec.user.text.empty()) {
+    return "'" + std::string(spec.user.text) + "'";
+  }
+  return "uid " + std::to_string(id.uid);
+}
+
+std::string missing_file_hint(const UserFile& f) {
+  return f.exists ? "" : " (" + std::string(f.path) + " does not exist)";
+}
+
+Result<Identity> resolve(const UserSpec& spec, const UserFile& passwd, const UserFile& group,
+                         const Caller& caller) {
+  Identity id;
+  std::optional<PasswdEntry> entry;
+  if (spec.user.text.empty() || spec.user.id) {
+    // Empty user: the caller's own (real) uid, as gosu does. Numeric: may lack an entry.
+    id.uid = spec.user.text.empty() ? caller.ruid : *spec.user.id;
+    auto e = find_user_by_uid(passwd, id.uid);
+    if (!e) {
+      return e.error();
+    }
+    entry = *e;
+  } else {
+    auto e = find_user_by_name(passwd, spec.user.text);
+    if (!e) {
+      return e.error();
+    }
+    if (!*e) {
+      // Never fall back to root or to anything else: su-exec once ran a mistyped name as root.
+      return Error{"unknown user '" + std::string(spec.user.text) + "': no entry in " +
+                   std::string(passwd.path) + missing_file_hint(passwd)};
+    }
+    entry = *e;
+    id.uid = entry->uid;
+  }
+  if (entry) {
+    id.user_name = std::string(entry->name);
+    id.home = entry->home.empty() ? "/" : std::string(entry->home);
+  } else {
+    id.home = "/";
+  }
+
+  if (spec.group_given) {
+    std::optional<GroupEntry> g;
+    if (spec.group.id) {
+      auto r = find_group_by_gid(group, *spec.group.id);
+      if (!r) {
+        return r.error();
+      }
+      g = *r;
+      id.gid = *spec.group.id;
+    } else {
+      auto r = find_group_by_name(group, spec.group.text);
+      if (!r) {
+        return r.error();
+      }
+      if (!*r) {
+        return Error{"unknown group '" + std::string(spec.group.text) + "': no entry in " +
+                     std::string(group.path) + missing_file_hint(group)};
+      }
+      g = *r;
+      id.gid = g->gid;
+    }
+    // An explicit group is the whole list, as in gosu: "app:www" means exactly group www.
+    id.groups = {id.gid};
+  } else if (entry) {
+    id.gid = entry->gid;
+    // initgroups(3) semantics: the primary gid plus every group naming the user as a member.
+    id.groups = {id.gid};
+    for (std::uint32_t gid : groups_with_member(group, entry->name)) {
+      if (gid != id.gid) {
+        id.groups.push_back(gid);
+      }
+    }
+  } else {
+    // gosu and docker --user keep gid 0 here, leaving the process in root's group by accident.
+    std::string u = std::to_string(id.uid);
+    return Error{"uid " + u + " has no entry in " + std::string(passwd.path) +
+                 missing_file_hint(passwd) + ", so it has no group; name one, e.g. " + u + ":" + u +
+                 " (or " + u + ":0 if group root is really meant)"};
+  }
+  if (id.groups.size() > kMaxGroups) {
+    return Error{"user " + who(spec, id) + " is in " + std::to_string(id.groups.size()) +
+                 " groups; the kernel allows at most " + std::to_string(kMaxGroups)};
+  }
+  std::vector<std::string_view> names = group_names(group, id.groups);
+  for (std::string_view n : names) {
+    id.group_names.emplace_back(n);
+  }
+  return id;
+}
+
+std::string with_name(std::uint32_t id, std::string_view name) {
+  std::string out = std::to_string(id);
+  if (!name.empty()) {
+    // push/append, not "(" + std::string(name): GCC 12 emits a false -Wrestrict for that form.
+    out.push_back('(');
+    out.append(name);
+    out.push_back(')');
+  }
+  return out;
+}
+
+std::string started_as(const Caller& c) { return "started as uid " + std::to_string(c.euid); }
+
+}  // namespace
+
+Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFile& group,
+                       char* const* envp, const Caller& caller) {
+  auto spec = parse_user_spec(opts.user_spec);
+  if (!spec) {
+    return spec.error();
+  }
+  auto id = resolve(*spec, passwd, group, caller);
+  if (!id) {
+    return id.error();
+  }
+  Plan plan;
+  plan.identity = std::move(*id);
+  plan.dry_run = opts.dry_run;
+  plan.setsid = opts.setsid;
+  const Identity& target = plan.identity;
+  std::string name = spec->user.text.empty() ? "uid " + std::to_string(target.uid)
+                                             : "'" + std::string(spec->user.text) + "'";
+
+  for (std::string_view cap : opts.keep_caps) {
+    auto c = parse_keep_cap(cap);
+    if (!c) {
+      return c.error();
+    }
+    plan.keep_caps |= cap_bit(*c);
+  }
+
+  // Who does the switch. Each refusal happens here, before any effect.
+  std::vector<std::string> refusals;
+  if (caller.euid == 0) {
+    bool same_ids = caller.rgid == target.gid && caller.egid == target.gid &&
+                    caller.sgid == target.gid && same_set(caller.groups, target.groups);
+    if (target.uid != 0) {
+      plan.how = Switch::kDrop;
+    } else {
+      // Target root "simply execs"; only an explicit other group (root:www) changes anything.
+      plan.how = same_ids && caller.ruid == 0 && caller.suid == 0 ? Switch::kNone
+                                                                 : Switch::kRootGroups;
+    }
+  } else {
+    bool already = caller.ruid == target.uid && caller.euid == target.uid &&
+                   caller.suid == target.uid && caller.rgid == target.gid &&
+                   caller.egid == target.gid && caller.sgid == target.gid &&
+                   same_set(caller.groups, target.groups);
+    bool no_caps = caller.caps.effective == 0 && caller.caps.permitted == 0 &&
+                   caller.caps.inheritable == 0 && caller.caps.ambient == 0;
+    plan.how = Switch::kNone;
+    if (!already || !no_caps) {
+      refusals.push_back("cannot switch to user " + name + ": " + started_as(caller) +
+                         ", not root; run the container as root or drop the unroot call");
+    } else if (plan.keep_caps != 0) {
+      refusals.push_back("--keep-cap needs unroot to start as root; " + started_as(caller));
+    }
+  }
+  if (plan.how == Switch::kDrop) {
+    // The switch needs exactly these two; name the missing one (docker run --cap-drop, k8s).
+    for (int cap : {kCapSetgid, kCapSetuid}) {
+      if ((caller.caps.effective & cap_bit(cap)) == 0) {
+        refusals.push_back("cannot switch to user " + name + ": missing capability " +
+                           cap_name(cap) + "; add it to the container (e.g. --cap-add " +
+                           cap_name(cap).substr(4) + ")");
+        break;
+      }
+    }
+    for (int cap = 0; cap < 64; ++cap) {
+      if ((plan.keep_caps & cap_bit(cap)) != 0 && (caller.caps.permitted & cap_bit(cap)) == 0) {
+        refusals.push_back("--keep-cap " + cap_name(cap) + ": unroot does not have it to keep");
+        break;
+      }
+    }
+    // Without CAP_SETPCAP (docker --cap-drop SETPCAP, k8s drop ALL) the bounding set cannot be
+    // changed; no_new_privs already stops setuid files and file capabilities from using it.
+    plan.drop_bounding = (caller.caps.effective & cap_bit(kCapSetpcap)) != 0;
+  }
+  if (!refusals.empty() && !opts.dry_run) {
+    return Error{refusals.front()};
+  }
+  for (std::string& r : refusals) {
+    plan.notes.push_back("a real run would fail: " + r);
+  }
+  plan.no_new_privs = !opts.allow_new_privs && target.uid != 0;
+
+  // The environment: everything inherited, HOME set for the target user (gosu sets it only
+  // when unset; a root HOME left in place sends the user's dotfiles to /root).
+  for (char* const* e = envp; e != nullptr && *e != nullptr; ++e) {
+    plan.env.emplace_back(*e);
+  }
+  set_env(plan.env, "HOME", target.home);
+
+  std::optional<std::string_view> path = find_env(plan.env, "PATH");
+  plan.command = plan_command(opts.command.front(), path);
+  plan.argv = opts.command;
+  plan.argv.push_back(nullptr);
+  return plan;
+}
+
+std::string describe_identity(const Identity& id) {
+  std::string out = "uid=" + with_name(id.uid, id.user_name);
+  std::string_view primary;
+  for (std::size_t i = 0; i < id.groups.size(); ++i) {
+    if (id.groups[i] == id.gid) {
+      primary = id.group_names[i];
+      break;
+    }
+  }
+  out += " gid=" + with_name(id.gid, primary) + " groups=";
+  for (std::size_t i = 0; i < id.groups.size(); ++i) {
+    if (i != 0) {
+      out += ',';
+    }
+    out += with_name(id.groups[i], id.group_names[i]);
+  }
+  out += " home=" + id.home;
+  return out;
+}
+
+std::string shell_quote(std::string_view word) {
+  bool plain = !word.empty();
+  bool control = false;
+  for (char ch : word) {
+    auto c = static_cast<unsigned char>(ch);
+    bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                std::string_view("_./:=@%+,-").find(static_cast<char>(c)) != std::string_view::npos;
+    plain = plain && safe;
+    control = control || c < 0x20 || c == 0x7f;
+  }
+  if (plain) {
+    return std::string(word);
+  }
+  if (!control) {
+    std::string out = "'";
+    for (char c : word) {
+      if (c == '\'') {
+        out.append("'\\''");
+      } else {
+        out.push_back(c);
+      }
+    }
+    return out + "'";
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "$'";
+  for (char ch : word) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\'' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "'";
+}
+
+std::string describe_plan(const Plan& plan) {
+  std::string out = describe_identity(plan.identity) + "\n";
+  out += "command:";
+  for (char* arg : plan.argv) {
+    if (arg != nullptr) {
+      out += ' ';
+      out += shell_quote(arg);
+    }
+  }
+  out += "\n";
+  if (plan.how == Switch::kRootGroups) {
+    out += "switch: setgroups, setresgid (the target is root: capabilities untouched)\n";
+  } else if (plan.how == Switch::kDrop) {
+    out += "switch: setgroups, setresgid, setresuid, then verify root cannot be regained\n";
+    out += "capabilities kept: " + cap_list(plan.keep_caps) + "\n";
+    out += std::string("bounding set: ") +
+           (plan.drop_bounding ? "drop all but the kept capabilities\n"
+                               : "left as is (no CAP_SETPCAP; no_new_privs covers it)\n");
+  } else {
+    out += "switch: none (already running as the target)\n";
+  }
+  out += std::string("no_new_privs: ") + (plan.no_new_privs ? "on" : "off") + "\n";
+  if (plan.setsid) {
+    out += "session: new (setsid)\n";
+  }
+  out += "env: HOME=" + plan.identity.home + "\n";
+  for (const std::string& note : plan.notes) {
+    out += note + "\n";
+  }
+  return out;
+}
+
+void set_env(std::vector<std::string>& env, std::string_view key, std::string_view value) {
+  std::string entry = std::string(key) + "=" + std::string(value);
+  bool placed = false;
+  for (auto it = env.begin(); it != env.end();) {
+    if (it->size() > key.size() && std::string_view(*it).substr(0, key.size()) == key &&
+        (*it)[key.size()] == '=') {
+      if (!placed) {
+        *it = entry;
+        placed = true;
+        ++it;
+      } else {
+        it = env.erase(it);
+      }
+    } else {
+      ++it;
+    }
+  }
+  if (!placed) {
+    env.push_back(std::move(entry));
+  }
+}
+
+void unset_env(std::vector<std::string>& env, std::string_view key) {
+  std::erase_if(env, [&](const std::string& e) {
+    return e.size() > key.size() && std::string_view(e).substr(0, key.size()) == key &&
+           e[key.size()] == '=';
+  });
+}
+
+std::optional<std::string_view> find_env(const std::vector<std::string>& env,
+                                         std::string_view key) {
+  for (const std::string& e : env) {
+    if (e.size() > key.size() && std::string_view(e).substr(0, key.size()) == key &&
+        e[key.size()] == '=') {
+      return std::string_view(e).substr(key.size() + 1);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace unroot

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: MIT
+// privdrop: the identity switch and its verification. The order of calls is the point of this
+// file; each step says why it is where it is.
+#include "privdrop.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/auxv.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "sys.hpp"
+
+namespace unroot {
+namespace {
+
+std::string id_str(std::uint32_t id) { return std::to_string(id); }
+
+/// In a user namespace, setgroups(2) is denied once /proc/self/setgroups says "deny"
+/// (user_namespaces(7)), and ids outside uid_map are EINVAL. Say that instead of a bare errno.
+bool setgroups_denied() {
+  auto f = read_small_file("/proc/self/setgroups", 64);
+  return f && f->exists && f->text.rfind("deny", 0) == 0;
+}
+
+Status fail_switch(std::string what, int err, const char* map_file) {
+  if (err == EINVAL) {
+    return Error{what + ": the id is not mapped in this user namespace (see " +
+                     std::string(map_file) + "); map it or choose a mapped user",
+                 err};
+  }
+  return Error{std::move(what), err};
+}
+
+std::vector<gid_t> sorted_unique(std::vector<gid_t> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+}  // namespace
+
+bool started_secure() { return ::getauxval(AT_SECURE) != 0; }
+
+Result<Caller> read_caller() {
+  Caller c;
+  uid_t r = 0, e = 0, s = 0;
+  if (::getresuid(&r, &e, &s) != 0) {
+    return sys_error("getresuid");
+  }
+  c.ruid = r;
+  c.euid = e;
+  c.suid = s;
+  gid_t gr = 0, ge = 0, gs = 0;
+  if (::getresgid(&gr, &ge, &gs) != 0) {
+    return sys_error("getresgid");
+  }
+  c.rgid = gr;
+  c.egid = ge;
+  c.sgid = gs;
+  int n = ::getgroups(0, nullptr);
+  if (n < 0) {
+    return sys_error("getgroups");
+  }
+  std::vector<gid_t> groups(static_cast<std::size_t>(n));
+  n = ::getgroups(n, groups.data());
+  if (n < 0) {
+    return sys_error("getgroups");
+  }
+  groups.resize(static_cast<std::size_t>(n));
+  c.groups.assign(groups.begin(), groups.end());
+  auto caps = read_caps();
+  if (!caps) {
+    return caps.error();
+  }
+  c.caps = *caps;
+  c.pid = ::getpid();
+  return c;
+}
+
+Status switch_identity(const Plan& plan) {
+  if (plan.how == Switch::kNone) {
+    // Already the target (or the target is root): nothing to change but no_new_privs.
+    if (plan.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+      return sys_error("prctl PR_SET_NO_NEW_PRIVS");
+    }
+    return verify_identity(plan);
+  }
+  const Identity& id = plan.identity;
+  if (plan.how == Switch::kRootGroups) {
+    std::vector<gid_t> groups(id.groups.begin(), id.groups.end());
+    if (::setgroups(groups.size(), groups.data()) != 0) {
+      return sys_error("setgroups");
+    }
+    if (::setresgid(id.gid, id.gid, id.gid) != 0) {
+      return sys_error("setresgid " + id_str(id.gid));
+    }
+    return verify_identity(plan);
+  }
+  auto before = read_caps();
+  if (!before) {
+    return before.error();
+  }
+  if (plan.keep_caps != 0) {
+    // Without KEEPCAPS, setresuid() from root clears the permitted set (capabilities(7),
+    // "Effect of user ID changes on capabilities") and nothing could be kept.
+    if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) {
+      return sys_error("prctl PR_SET_KEEPCAPS");
+    }
+  }
+  // The bounding set first, while CAP_SETPCAP is still effective: after it, no execve of a
+  // setuid-root or file-capability binary can hand back anything we dropped.
+  if (plan.drop_bounding) {
+    if (auto s = drop_bounding_except(plan.keep_caps, before->last_cap); !s) {
+      return s;
+    }
+  }
+  // Groups and gid before uid: setresuid() takes away the CAP_SETGID they need. Clearing the
+  // supplementary list matters as much as the uid: a leftover group 0 gives root's files.
+  std::vector<gid_t> groups(id.groups.begin(), id.groups.end());
+  if (::setgroups(groups.size(), groups.data()) != 0) {
+    int err = errno;
+    if (err == EPERM && setgroups_denied()) {
+      return Error{"setgroups: denied in this user namespace (/proc/self/setgroups is 'deny', "
+                   "as rootless runtimes set it); run unroot as real root, or start the "
+                   "container as the target user instead",
+                   err};
+    }
+    return Error{"setgroups", err};
+  }
+  if (::setresgid(id.gid, id.gid, id.gid) != 0) {
+    return fail_switch("setresgid " + id_str(id.gid), errno, "/proc/self/gid_map");
+  }
+  if (::setresuid(id.uid, id.uid, id.uid) != 0) {
+    return fail_switch("setresuid " + id_str(id.uid), errno, "/proc/self/uid_map");
+  }
+  // The kernel keeps the inheritable set across setuid (capabilities(7)); with ambient
+  // capabilities that could grant privileges to the command. Set all three sets to exactly
+  // the kept capabilities (usually none).
+  if (auto s = set_caps(plan.keep_caps, plan.keep_caps, plan.keep_caps); !s) {
+    return s;
+  }
+  if (auto s = set_ambient(plan.keep_caps, before->last_cap); !s) {
+    return s;
+  }
+  if (plan.keep_caps != 0 && ::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) {
+    return sys_error("prctl PR_SET_KEEPCAPS 0");
+  }
+  // no_new_privs last: it does not affect the steps above, and after it no setuid file,
+  // file capability or LSM transition on execve can raise privileges (prctl(2)).
+  if (plan.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    return sys_error("prctl PR_SET_NO_NEW_PRIVS");
+  }
+  return verify_identity(plan);
+}
+
+Status verify_identity(const Plan& plan) {
+  const Identity& id = plan.identity;
+  uid_t r = 0, e = 0, s = 0;
+  if (::getresuid(&r, &e, &s) != 0) {
+    return sys_error("verify: getresuid");
+  }
+  if (r != id.uid || e != id.uid || s != id.uid) {
+    return Error{"verify: uids are " + id_str(r) + "/" + id_str(e) + "/" + id_str(s) +
+                 ", expected " + id_str(id.uid)};
+  }
+  gid_t gr = 0, ge = 0, gs = 0;
+  if (::getresgid(&gr, &ge, &gs) != 0) {
+    return sys_error("verify: getresgid");
+  }
+  if (gr != id.gid || ge != id.gid || gs != id.gid) {
+    return Error{"verify: gids are " + id_str(gr) + "/" + id_str(ge) + "/" + id_str(gs) +
+                 ", expected " + id_str(id.gid)};
+  }
+  int n = ::getgroups(0, nullptr);
+  std::vector<gid_t> have(n > 0 ? static_cast<std::size_t>(n) : 0);
+  if (n < 0 || ::getgroups(n, have.data()) != n) {
+    return sys_error("verify: getgroups");
+  }
+  if (plan.how != Switch::kNone &&
+      sorted_unique(have) != sorted_unique({id.groups.begin(), id.groups.end()})) {
+    return Error{"verify: the supplementary groups are not the planned ones"};
+  }
+  if (id.uid == 0) {
+    return Ok{};  // target root: nothing to prove
+  }
+  // Try to get root back. Each call must fail with EPERM; if one succeeds, we are root again
+  // and must not run the command at all (main exits 125).
+  if (::setresuid(0, 0, 0) == 0 || errno != EPERM) {
+    return Error{"verify: setresuid(0) did not fail with EPERM; refusing to run the command"};
+  }
+  if (id.gid != 0 && (::setresgid(0, 0, 0) == 0 || errno != EPERM)) {
+    return Error{"verify: setresgid(0) did not fail with EPERM; refusing to run the command"};
+  }
+  if (::setgroups(0, nullptr) == 0 || errno != EPERM) {
+    return Error{"verify: setgroups did not fail with EPERM; refusing to run the command"};
+  }
+  auto caps = read_caps();
+  if (!caps) {
+    return caps.error();
+  }
+  CapMask want = plan.how == Switch::kDrop ? plan.keep_caps : 0;
+  if (caps->effective != want || caps->permitted != want || caps->inheritable != want ||
+      caps->ambient != want) {
+    return Error{"verify: capabilities left after the switch (effective " +
+                 cap_list(caps->effective) + ", permitted " + cap_list(caps->permitted) +
+                 ", inheritable " + cap_list(caps->inheritable) + ", ambient " +
+                 cap_list(caps->ambient) + "), expected " + cap_list(want)};
+  }
+  if (plan.no_new_privs && ::prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) {
+    return Error{"verify: no_new_privs is not set"};
+  }
+  return Ok{};
+}
+
+}  // namespace unroot

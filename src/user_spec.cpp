@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+// user_spec: user-spec grammar and strict id scanning. Pure: no files, no syscalls.
+#include "user_spec.hpp"
+
+#include <charconv>
+#include <string>
+
+namespace unroot {
+
+bool is_all_digits(std::string_view text) {
+  if (text.empty()) {
+    return false;
+  }
+  for (char c : text) {
+    if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::optional<std::uint32_t> parse_id(std::string_view text) {
+  // from_chars alone would accept a prefix ("12abc") and, for signed types, a '-'; checking
+  // all-digits first and ptr == end rules out both. (gosu's Atoi-based parsing accepts "+12".)
+  if (!is_all_digits(text)) {
+    return std::nullopt;
+  }
+  std::uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || ptr != end || value > kMaxId) {
+    return std::nullopt;
+  }
+  return static_cast<std::uint32_t>(value);
+}
+
+namespace {
+
+Result<IdPart> parse_part(std::string_view text, const char* what) {
+  IdPart part{text, std::nullopt};
+  if (is_all_digits(text)) {
+    part.id = parse_id(text);
+    if (!part.id) {
+      return Error{std::string(what) + " " + std::string(text) + " is out of range (valid ids are 0 to " +
+                   std::to_string(kMaxId) + ")"};
+    }
+  }
+  return part;
+}
+
+}  // namespace
+
+Result<UserSpec> parse_user_spec(std::string_view spec) {
+  UserSpec out;
+  std::size_t colon = spec.find(':');
+  std::string_view user = spec.substr(0, colon);
+  std::string_view group;
+  if (colon != std::string_view::npos) {
+    group = spec.substr(colon + 1);
+    if (group.find(':') != std::string_view::npos) {
+      // Fail closed: "app:app:extra" is a typo, not a group named "app:extra".
+      return Error{"invalid user spec '" + std::string(spec) +
+                   "': expected USER[:GROUP] with at most one ':'"};
+    }
+  }
+  auto u = parse_part(user, "uid");
+  if (!u) {
+    return u.error();
+  }
+  auto g = parse_part(group, "gid");
+  if (!g) {
+    return g.error();
+  }
+  out.user = *u;
+  out.group = *g;
+  out.group_given = !group.empty();
+  return out;
+}
+
+}  // namespace unroot

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+// Unit tests for options: the command-line grammar.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "options.hpp"
+
+using unroot::parse_args;
+
+namespace {
+struct Argv {
+  std::vector<std::string> s;
+  std::vector<char*> p;
+  explicit Argv(std::vector<std::string> args) : s(std::move(args)) {
+    s.insert(s.begin(), "unroot");
+    for (auto& a : s) {
+      p.push_back(a.data());
+    }
+    p.push_back(nullptr);
+  }
+  auto parse() { return parse_args(static_cast<int>(s.size()), p.data()); }
+};
+}  // namespace
+
+TEST_CASE("an unknown option is an error, never a user name", "[options]") {
+  auto r = Argv({"--dryrun", "nobody", "id"}).parse();
+  REQUIRE_FALSE(r);
+  CHECK_THAT(r.error().what, Catch::Contains("unknown option '--dryrun'"));
+  CHECK_FALSE(Argv({"-x", "nobody", "id"}).parse());
+  CHECK_FALSE(Argv({"-hv", "nobody", "id"}).parse());
+  CHECK_FALSE(Argv({"--help=yes"}).parse());
+}
+
+TEST_CASE("missing arguments are usage errors", "[options]") {
+  auto none = Argv({}).parse();
+  REQUIRE_FALSE(none);
+  CHECK(none.error().usage);
+  auto no_cmd = Argv({"nobody"}).parse();
+  REQUIRE_FALSE(no_cmd);
+  CHECK(no_cmd.error().usage);
+  CHECK_FALSE(Argv({"--listen"}).parse());
+}
+
+TEST_CASE("options stop at the user-spec and after --", "[options]") {
+  auto r = Argv({"--dry-run", "nobody", "ls", "--help", "-v"}).parse();
+  REQUIRE(r);
+  CHECK(r->dry_run);
+  CHECK_FALSE(r->help);
+  REQUIRE(r->command.size() == 3);
+  CHECK(std::string(r->command[1]) == "--help");
+  auto d = Argv({"--", "-odd", "cmd"}).parse();
+  REQUIRE(d);
+  CHECK(d->user_spec == "-odd");
+}
+
+TEST_CASE("help and version need nothing else, as in gosu", "[options]") {
+  CHECK(Argv({"--help"}).parse()->help);
+  CHECK(Argv({"-h"}).parse()->help);
+  CHECK(Argv({"--version"}).parse()->version);
+  CHECK(Argv({"-v"}).parse()->version);
+}
+
+TEST_CASE("value options take --opt value, --opt=value and -lVALUE, and repeat", "[options]") {
+  Argv a({"-l", "80", "--listen=http=127.0.0.1:8080", "-l443", "--chown", "/data", "-c",
+                 "/cache", "--keep-cap", "NET_BIND_SERVICE", "--backlog", "128", "--setsid",
+                 "--allow-new-privs", "--verbose", "app", "node"});
+  auto r = a.parse();
+  REQUIRE(r);
+  CHECK(r->listen == std::vector<std::string_view>{"80", "http=127.0.0.1:8080", "443"});
+  CHECK(r->chown == std::vector<std::string_view>{"/data", "/cache"});
+  CHECK(r->keep_caps == std::vector<std::string_view>{"NET_BIND_SERVICE"});
+  CHECK(r->backlog == 128);
+  CHECK(r->setsid);
+  CHECK(r->allow_new_privs);
+  CHECK(r->verbose);
+  CHECK(r->user_spec == "app");
+}
+
+TEST_CASE("--backlog is strict", "[options]") {
+  for (const char* bad : {"", "0", "-1", "+5", "12x", "65536", "99999999999"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(Argv({"--backlog", bad, "app", "x"}).parse());
+  }
+}
+
+TEST_CASE("the empty user-spec is a user-spec", "[options]") {
+  auto r = Argv({"", "id"}).parse();
+  REQUIRE(r);
+  CHECK(r->user_spec.empty());
+}

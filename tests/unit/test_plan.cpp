@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: MIT
+// Unit tests for plan: resolution rules, refusals, environment. Callers are plain structs.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "plan.hpp"
+
+using namespace unroot;
+
+namespace {
+
+constexpr std::string_view kPasswd =
+    "root:x:0:0:root:/root:/bin/bash\n"
+    "node:x:1000:1000::/home/node:/bin/sh\n"
+    "0day:x:1500:1500::/home/0day:/bin/sh\n"
+    "evil:x:abc:0::/:/bin/sh\n"
+    "nohome:x:1600:1600:::/bin/sh\n"
+    "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+constexpr std::string_view kGroup =
+    "root:x:0:\n"
+    "sudo:x:27:node\n"
+    "node:x:1000:\n"
+    "docker:x:999:alice,node\n"
+    "0day:x:1500:\n"
+    "www:x:33:\n"
+    "nogroup:x:65534:\n";
+
+Caller root_caller() {
+  Caller c;
+  c.groups = {0};
+  c.caps.effective = c.caps.permitted = c.caps.bounding = (CapMask{1} << 41) - 1;
+  c.caps.last_cap = 40;
+  c.pid = 1;
+  return c;
+}
+
+struct Run {
+  std::vector<std::string> args;
+  std::vector<char*> argv;
+  Options opts;
+};
+
+Result<Plan> plan_for(std::vector<std::string> args, const Caller& caller = root_caller(),
+                      std::vector<std::string> env = {"PATH=/usr/bin:/bin", "HOME=/root"},
+                      std::string_view passwd = kPasswd, std::string_view group = kGroup) {
+  static Run run;  // keeps argv alive for the Plan's views
+  run.args = std::move(args);
+  run.args.insert(run.args.begin(), "unroot");
+  run.argv.clear();
+  for (auto& a : run.args) {
+    run.argv.push_back(a.data());
+  }
+  run.argv.push_back(nullptr);
+  auto opts = parse_args(static_cast<int>(run.args.size()), run.argv.data());
+  REQUIRE(opts);
+  run.opts = *opts;
+  static std::vector<std::string> env_store;
+  static std::vector<char*> envp;
+  env_store = std::move(env);
+  envp.clear();
+  for (auto& e : env_store) {
+    envp.push_back(e.data());
+  }
+  envp.push_back(nullptr);
+  return make_plan(run.opts, UserFile{"/etc/passwd", passwd, true},
+                   UserFile{"/etc/group", group, true}, envp.data(), caller);
+}
+
+}  // namespace
+
+TEST_CASE("a name never falls back to root", "[plan]") {
+  auto p = plan_for({"nosuch", "id"});
+  REQUIRE_FALSE(p);
+  CHECK(p.error().what == "unknown user 'nosuch': no entry in /etc/passwd");
+}
+
+TEST_CASE("a malformed entry for the requested user is an error naming file and line", "[plan]") {
+  auto p = plan_for({"evil", "id"});
+  REQUIRE_FALSE(p);
+  CHECK_THAT(p.error().what, Catch::Contains("/etc/passwd line 4"));
+}
+
+TEST_CASE("a numeric uid without entry and without group is refused", "[plan]") {
+  auto p = plan_for({"4242", "id"});
+  REQUIRE_FALSE(p);
+  CHECK_THAT(p.error().what, Catch::Contains("4242:4242"));
+  CHECK_THAT(p.error().what, Catch::Contains("4242:0"));
+}
+
+TEST_CASE("a numeric uid without entry but with a group runs with exactly that group", "[plan]") {
+  auto p = plan_for({"4242:0", "id"});
+  REQUIRE(p);
+  CHECK(p->identity.uid == 4242u);
+  CHECK(p->identity.gid == 0u);
+  CHECK(p->identity.groups == std::vector<std::uint32_t>{0});
+  CHECK(p->identity.home == "/");
+  CHECK(describe_identity(p->identity) == "uid=4242 gid=0(root) groups=0(root) home=/");
+}
+
+TEST_CASE("a user gets the primary gid first, then every group listing it", "[plan]") {
+  auto p = plan_for({"node", "id"});
+  REQUIRE(p);
+  CHECK(describe_identity(p->identity) ==
+        "uid=1000(node) gid=1000(node) groups=1000(node),27(sudo),999(docker) home=/home/node");
+  CHECK(p->how == Switch::kDrop);
+  CHECK(p->no_new_privs);
+}
+
+TEST_CASE("a numeric uid with an entry behaves like its name", "[plan]") {
+  auto p = plan_for({"1000", "id"});
+  REQUIRE(p);
+  CHECK(p->identity.user_name == "node");
+  CHECK(p->identity.groups == std::vector<std::uint32_t>{1000, 27, 999});
+}
+
+TEST_CASE("user:group means exactly that group", "[plan]") {
+  auto p = plan_for({"node:www", "id"});
+  REQUIRE(p);
+  CHECK(p->identity.gid == 33u);
+  CHECK(p->identity.groups == std::vector<std::uint32_t>{33});
+  auto n = plan_for({"node:5555", "id"});
+  REQUIRE(n);
+  CHECK(n->identity.groups == std::vector<std::uint32_t>{5555});
+  auto bad = plan_for({"node:nosuch", "id"});
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().what == "unknown group 'nosuch': no entry in /etc/group");
+}
+
+TEST_CASE("user: is the same as user", "[plan]") {
+  auto a = plan_for({"node:", "id"});
+  auto b = plan_for({"node", "id"});
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(a->identity.groups == b->identity.groups);
+}
+
+TEST_CASE("an empty user means the caller's own uid", "[plan]") {
+  auto p = plan_for({":www", "id"});
+  REQUIRE(p);
+  CHECK(p->identity.uid == 0u);
+  CHECK(p->identity.gid == 33u);
+  CHECK(p->how == Switch::kRootGroups);
+  auto e = plan_for({"", "id"});
+  REQUIRE(e);
+  CHECK(e->identity.uid == 0u);
+  CHECK(e->how == Switch::kNone);
+}
+
+TEST_CASE("0day resolves as a name", "[plan]") {
+  auto p = plan_for({"0day", "id"});
+  REQUIRE(p);
+  CHECK(p->identity.uid == 1500u);
+}
+
+TEST_CASE("an empty home field becomes /", "[plan]") {
+  auto p = plan_for({"nohome:www", "id"});
+  REQUIRE(p);
+  CHECK(p->identity.home == "/");
+}
+
+TEST_CASE("missing files read as empty databases and say so", "[plan]") {
+  std::string a0 = "unroot", a1 = "node", a2 = "id";
+  char* argv[] = {a0.data(), a1.data(), a2.data(), nullptr};
+  auto opts = parse_args(3, argv);
+  REQUIRE(opts);
+  char* envp[] = {nullptr};
+  UserFile missing_pw{"/etc/passwd", "", false};
+  UserFile missing_gr{"/etc/group", "", false};
+  auto p = make_plan(*opts, missing_pw, missing_gr, envp, root_caller());
+  REQUIRE_FALSE(p);
+  CHECK(p.error().what ==
+        "unknown user 'node': no entry in /etc/passwd (/etc/passwd does not exist)");
+  a1 = "1000:1000";
+  argv[1] = a1.data();
+  auto numeric_opts = parse_args(3, argv);
+  REQUIRE(numeric_opts);
+  auto q = make_plan(*numeric_opts, missing_pw, missing_gr, envp, root_caller());
+  REQUIRE(q);
+  CHECK(describe_identity(q->identity) == "uid=1000 gid=1000 groups=1000 home=/");
+}
+
+TEST_CASE("HOME is replaced and nothing else in the environment changes", "[plan]") {
+  auto p = plan_for({"node", "id"}, root_caller(),
+                    {"A=1", "HOME=/root", "PATH=/bin", "HOME=/again", "B=x=y", "NOEQUALS"});
+  REQUIRE(p);
+  CHECK(p->env == std::vector<std::string>{"A=1", "HOME=/home/node", "PATH=/bin", "B=x=y",
+                                           "NOEQUALS"});
+  auto q = plan_for({"node", "id"}, root_caller(), {"A=1"});
+  REQUIRE(q);
+  CHECK(q->env == std::vector<std::string>{"A=1", "HOME=/home/node"});
+}
+
+TEST_CASE("a non-root caller that is not the target is refused with what to do", "[plan]") {
+  Caller c;
+  c.ruid = c.euid = c.suid = 1000;
+  c.rgid = c.egid = c.sgid = 1000;
+  c.groups = {1000};
+  auto p = plan_for({"nobody", "id"}, c);
+  REQUIRE_FALSE(p);
+  CHECK(p.error().what ==
+        "cannot switch to user 'nobody': started as uid 1000, not root; run the container as "
+        "root or drop the unroot call");
+}
+
+TEST_CASE("a non-root caller that already is the target just execs", "[plan]") {
+  Caller c;
+  c.ruid = c.euid = c.suid = 1000;
+  c.rgid = c.egid = c.sgid = 1000;
+  c.groups = {999, 27, 1000};
+  auto p = plan_for({"node", "id"}, c);
+  REQUIRE(p);
+  CHECK(p->how == Switch::kNone);
+  c.caps.permitted = cap_bit(kCapNetBindService);  // but holding a capability is not "exactly"
+  CHECK_FALSE(plan_for({"node", "id"}, c));
+}
+
+TEST_CASE("dry-run as non-root reports the refusal instead of failing", "[plan]") {
+  Caller c;
+  c.ruid = c.euid = c.suid = 1000;
+  auto p = plan_for({"--dry-run", "nobody", "id"}, c);
+  REQUIRE(p);
+  CHECK_THAT(describe_plan(*p), Catch::Contains("a real run would fail: cannot switch"));
+  CHECK_THAT(describe_plan(*p),
+             Catch::StartsWith("uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup) "
+                               "home=/nonexistent\ncommand: id\n"));
+}
+
+TEST_CASE("a missing CAP_SETUID or CAP_SETGID is named", "[plan]") {
+  Caller c = root_caller();
+  c.caps.effective &= ~cap_bit(kCapSetgid);
+  auto p = plan_for({"nobody", "id"}, c);
+  REQUIRE_FALSE(p);
+  CHECK_THAT(p.error().what, Catch::Contains("missing capability CAP_SETGID"));
+}
+
+TEST_CASE("without CAP_SETPCAP the bounding set is left and dry-run says so", "[plan]") {
+  Caller c = root_caller();
+  c.caps.effective &= ~cap_bit(kCapSetpcap);
+  auto p = plan_for({"--dry-run", "nobody", "id"}, c);
+  REQUIRE(p);
+  CHECK_FALSE(p->drop_bounding);
+  CHECK_THAT(describe_plan(*p), Catch::Contains("bounding set: left as is"));
+}
+
+TEST_CASE("--keep-cap is parsed into the plan and --allow-new-privs turns off no_new_privs",
+          "[plan]") {
+  auto p = plan_for({"--keep-cap", "cap_net_bind_service", "--allow-new-privs", "nobody", "id"});
+  REQUIRE(p);
+  CHECK(p->keep_caps == cap_bit(kCapNetBindService));
+  CHECK_FALSE(p->no_new_privs);
+  CHECK_FALSE(plan_for({"--keep-cap", "setuid", "nobody", "id"}));
+}
+
+TEST_CASE("the command line is shown quoted for a shell", "[plan]") {
+  auto p = plan_for({"--dry-run", "nobody", "sh", "-c", "echo 'hi' $HOME", "a\nb"});
+  REQUIRE(p);
+  CHECK_THAT(describe_plan(*p),
+             Catch::Contains("command: sh -c 'echo '\\''hi'\\'' $HOME' $'a\\nb'\n"));
+}
