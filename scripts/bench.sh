@@ -135,7 +135,7 @@ tool_argv() {
 if ((quick)); then
   rounds=3 count=20 scale_sizes=(10 10000) scale_rounds=2 hf_runs=5
 else
-  rounds=7 count=200 scale_sizes=(10 100 1000 10000 100000) scale_rounds=5 hf_runs=300
+  rounds=15 count=100 scale_sizes=(10 100 1000 10000 100000) scale_rounds=5 hf_runs=300
 fi
 
 # --- start-up: all tools interleaved, in one spawnloop run ------------------------------------
@@ -161,10 +161,23 @@ for name in "${tool_names[@]}"; do
   file_out[$name]=$(file -b "$bin")
 done
 
-# unroot's own syscalls, in order: everything between its execve and the no-op's execve.
+# unroot's own syscalls (from its execve to the no-op's), counted per call, in order of first use;
+# prctl and fcntl are split by operation, which is what tells their uses apart.
 syscall_list() {
   strace -f -qq -o "$work/trace" -- "$@" > /dev/null || return 1
-  awk '/execve\(/ { n++; if (n == 2) exit } n == 1 { sub(/^[0-9]+ +/, ""); print }' "$work/trace"
+  awk '/execve\(/ { n++ } n >= 1 {
+      sub(/^[0-9]+ +/, "")
+      name = $0; sub(/\(.*/, "", name)
+      if (name == "prctl" || name == "fcntl" || name == "rt_sigprocmask") {
+        op = $0; sub(/^[a-z_]+\(/, "", op); sub(/[,)].*/, "", op)
+        if (name == "fcntl") { op = $0; sub(/^fcntl\([0-9]+, /, "", op); sub(/[,)].*/, "", op) }
+        name = name " " op
+      }
+      if (!(name in count)) order[k++] = name
+      count[name]++
+      if (n == 2) exit
+    }
+    END { for (i = 0; i < k; i++) printf "%5d  %s\n", count[order[i]], order[i] }' "$work/trace"
 }
 
 # --- hyperfine: a second opinion on the start-up times -----------------------------------------
@@ -306,9 +319,9 @@ done
 for name in unroot unroot-musl; do
   tool_argv "$name" 2> /dev/null || continue
   echo
-  echo "### syscalls of $name nobody noop (its own, up to the exec of the no-op)"
+  echo "### syscalls of \`$name nobody noop\`: count, call (its own, through the exec of the no-op)"
   echo
   echo '```'
-  syscall_list "${argv_out[@]}" | sed "s#$work#<tmp>#g"
+  syscall_list "${argv_out[@]}"
   echo '```'
 done
