@@ -135,7 +135,7 @@ tool_argv() {
 if ((quick)); then
   rounds=3 count=20 scale_sizes=(10 10000) scale_rounds=2 hf_runs=5
 else
-  rounds=15 count=100 scale_sizes=(10 100 1000 10000 100000) scale_rounds=5 hf_runs=300
+  rounds=15 count=100 scale_sizes=(10 100 1000 10000 100000) scale_rounds=7 hf_runs=300
 fi
 
 # --- start-up: all tools interleaved, in one spawnloop run ------------------------------------
@@ -248,9 +248,10 @@ declare -A med lo hi hf
 while read -r name m l h; do
   med[$name]=$m lo[$name]=$l hi[$name]=$h
 done < "$work/startup.txt"
-while IFS=, read -r name mean _; do
+# hyperfine's CSV: command,mean,stddev,median,...; the median resists outliers as ours does.
+while IFS=, read -r name _ _ median _; do
   [[ $name == command ]] && continue
-  hf[$name]=$(awk -v s="$mean" 'BEGIN { printf "%.1f", s * 1e6 }')
+  hf[$name]=$(awk -v s="$median" 'BEGIN { printf "%.1f", s * 1e6 }')
 done < "$work/hf.csv"
 
 over() { awk -v a="${med[$1]}" -v b="${med[direct]}" 'BEGIN { printf "%.1f", a - b }'; }
@@ -266,9 +267,10 @@ echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "- machine: $(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }'), $(nproc) CPUs, kernel $(uname -r)"
 echo "- mode: $( ((quick)) && echo "--quick (few runs: shape only, numbers are rough)" || echo full)"
 echo "- start-up: median over $rounds rounds of $count posix_spawn+waitpid runs each, tools interleaved; no-op: $noop_kind"
+echo "- hyperfine -N: $hf_runs runs per tool, one tool after the other (not interleaved): a cross-check only"
 echo "- tools: gosu $(gosu --version | awk '{print $1}'), $(setpriv --version), unroot $("$UNROOT" --version 2> /dev/null | head -1 || echo '?')"
 echo
-echo "| tool | µs/run (median) | min–max | overhead µs | ×glibc ref | ×musl ref | ×gosu | hyperfine µs | syscalls added | peak RSS KiB | bytes |"
+echo "| tool | µs/run (median) | min–max | overhead µs | ×glibc ref | ×musl ref | ×gosu | hyperfine median µs | syscalls added | peak RSS KiB | bytes |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for name in "${tool_names[@]}"; do
   added=$((calls[$name] - calls[direct]))
@@ -314,7 +316,8 @@ for name in "${tool_names[@]}"; do
   tool_argv "$name"
   bin=${argv_out[0]}
   [[ $name == direct ]] && bin=$noop
-  echo "- $name (${bin/#$work/<tmp>}): ${file_out[$name]/$work/<tmp>}"
+  shown=${bin/#$work/<tmp>}
+  echo "- $name (${shown/#$repo\//}): ${file_out[$name]}"
 done
 for name in unroot unroot-musl; do
   tool_argv "$name" 2> /dev/null || continue
