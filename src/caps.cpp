@@ -14,24 +14,68 @@ namespace unroot {
 namespace {
 
 // capabilities(7) numbering; index = capability number.
-constexpr std::array<std::string_view, 41> kCapNames = {
-    "chown",           "dac_override",   "dac_read_search", "fowner",          "fsetid",
-    "kill",            "setgid",         "setuid",          "setpcap",         "linux_immutable",
-    "net_bind_service", "net_broadcast", "net_admin",       "net_raw",         "ipc_lock",
-    "ipc_owner",       "sys_module",     "sys_rawio",       "sys_chroot",      "sys_ptrace",
-    "sys_pacct",       "sys_admin",      "sys_boot",        "sys_nice",        "sys_resource",
-    "sys_time",        "sys_tty_config", "mknod",           "lease",           "audit_write",
-    "audit_control",   "setfcap",        "mac_override",    "mac_admin",       "syslog",
-    "wake_alarm",      "block_suspend",  "audit_read",      "perfmon",         "bpf",
-    "checkpoint_restore"};
+constexpr std::array<std::string_view, 41> kCapNames = {"chown",
+                                                        "dac_override",
+                                                        "dac_read_search",
+                                                        "fowner",
+                                                        "fsetid",
+                                                        "kill",
+                                                        "setgid",
+                                                        "setuid",
+                                                        "setpcap",
+                                                        "linux_immutable",
+                                                        "net_bind_service",
+                                                        "net_broadcast",
+                                                        "net_admin",
+                                                        "net_raw",
+                                                        "ipc_lock",
+                                                        "ipc_owner",
+                                                        "sys_module",
+                                                        "sys_rawio",
+                                                        "sys_chroot",
+                                                        "sys_ptrace",
+                                                        "sys_pacct",
+                                                        "sys_admin",
+                                                        "sys_boot",
+                                                        "sys_nice",
+                                                        "sys_resource",
+                                                        "sys_time",
+                                                        "sys_tty_config",
+                                                        "mknod",
+                                                        "lease",
+                                                        "audit_write",
+                                                        "audit_control",
+                                                        "setfcap",
+                                                        "mac_override",
+                                                        "mac_admin",
+                                                        "syslog",
+                                                        "wake_alarm",
+                                                        "block_suspend",
+                                                        "audit_read",
+                                                        "perfmon",
+                                                        "bpf",
+                                                        "checkpoint_restore"};
 
-// Capabilities that give back uid 0 or arbitrary root file access directly, so keeping one makes
-// "root cannot be regained" false. Sources: capabilities(7) (SETUID, SETGID, SETPCAP, SETFCAP:
-// set ids or grant capabilities; SYS_ADMIN "the new root"; SYS_MODULE, SYS_RAWIO, BPF: kernel
-// memory; SYS_PTRACE: inject into root processes; DAC_OVERRIDE, CHOWN, FOWNER, MKNOD: write or
-// take any file, e.g. /etc/passwd or a block device), and grsecurity's "False Boundaries and
-// Arbitrary Code Execution" list of root-equivalent capabilities.
-constexpr std::array<int, 13> kRootEquivalent = {7, 6, 8, 31, 21, 16, 17, 39, 19, 1, 0, 3, 27};
+// The only capabilities --keep-cap accepts. An allow-list, not a deny-list: most capabilities
+// lead back to root somehow (capabilities(7); grsecurity's "False Boundaries and Arbitrary Code
+// Execution" lists SETUID, SYS_ADMIN, DAC_READ_SEARCH via open_by_handle_at(2) as in the
+// "shocker" container escape, SYS_BOOT via kexec_load(2), MAC_ADMIN, NET_ADMIN, FSETID, ...).
+// These give a process reach over the network, its own scheduling, memory and timers, or
+// signals, but no way to another uid, another process's memory or root's files.
+constexpr std::array<int, 12> kKeepable = {
+    5,   // KILL: signal any process (in a container: its own processes)
+    10,  // NET_BIND_SERVICE: ports below 1024, the reason this option exists
+    11,  // NET_BROADCAST
+    13,  // NET_RAW: ping, raw sockets
+    14,  // IPC_LOCK: mlock
+    23,  // SYS_NICE
+    24,  // SYS_RESOURCE
+    25,  // SYS_TIME
+    28,  // LEASE
+    29,  // AUDIT_WRITE
+    35,  // WAKE_ALARM
+    36,  // BLOCK_SUSPEND
+};
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -45,6 +89,14 @@ bool iequals(std::string_view a, std::string_view b) {
     }
   }
   return true;
+}
+
+std::string keepable_list() {
+  std::string out;
+  for (int cap : kKeepable) {
+    out += (out.empty() ? "" : ", ") + cap_name(cap).substr(4);
+  }
+  return out;
 }
 
 }  // namespace
@@ -63,13 +115,14 @@ Result<int> parse_keep_cap(std::string_view name) {
       continue;
     }
     int cap = static_cast<int>(i);
-    for (int bad : kRootEquivalent) {
-      if (bad == cap) {
-        return Error{"--keep-cap " + std::string(name) + ": " + cap_name(cap) +
-                     " leads straight back to root, so unroot refuses to keep it"};
+    for (int ok : kKeepable) {
+      if (ok == cap) {
+        return cap;
       }
     }
-    return cap;
+    return Error{
+        "--keep-cap " + std::string(name) + ": " + cap_name(cap) +
+        " can lead back to root, so unroot refuses to keep it (keepable: " + keepable_list() + ")"};
   }
   return Error{"--keep-cap " + std::string(name) +
                ": unknown capability (expected a name such as NET_BIND_SERVICE)"};

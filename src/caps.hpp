@@ -23,8 +23,9 @@ inline constexpr int kCapNetBindService = 10;
 constexpr CapMask cap_bit(int cap) { return CapMask{1} << cap; }
 
 /// "NET_BIND_SERVICE", "cap_net_bind_service", "Cap_Net_Bind_Service" → 10. ALL and unknown
-/// names are errors. Capabilities that lead straight back to root (SETUID, SYS_ADMIN, ...) are
-/// refused: keeping one would defeat the check that root cannot be regained.
+/// names are errors, and so is any capability outside a short allow-list of those that cannot
+/// lead back to root (SETUID, SYS_ADMIN, DAC_READ_SEARCH, ... are refused): keeping one would
+/// defeat the check that root cannot be regained.
 Result<int> parse_keep_cap(std::string_view name);
 
 /// "CAP_NET_BIND_SERVICE" for 10; "cap_63" style for numbers beyond the table.

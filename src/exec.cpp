@@ -61,6 +61,13 @@ Error exec_command(const CommandPlan& plan, char* const argv[], char* const envp
     int err = errno;  // saved before anything else can change it
     if (!plan.searched) {
       bool missing = err == ENOENT || err == ENOTDIR;
+      if (err == ENOENT && ::faccessat(AT_FDCWD, path.c_str(), F_OK, AT_EACCESS) == 0) {
+        // execve(2): ENOENT for a file that exists means its #! interpreter or ELF loader is
+        // missing. Still 127, as env(1) and shells report it, but say what is really missing.
+        return Error{"cannot run '" + path +
+                         "': its interpreter (the #! line) or dynamic loader was not found",
+                     0, kExitNotFound};
+      }
       return Error{"cannot run '" + path + "'", err, missing ? kExitNotFound : kExitNotRunnable};
     }
     switch (err) {

@@ -13,9 +13,9 @@
 namespace unroot {
 
 /// Exit codes main uses, as docker run and env(1) do. Written down once, here.
-inline constexpr int kExitOwnError = 125;    // unroot itself failed; the command never ran
-inline constexpr int kExitNotRunnable = 126; // the command was found but could not be executed
-inline constexpr int kExitNotFound = 127;    // the command was not found
+inline constexpr int kExitOwnError = 125;     // unroot itself failed; the command never ran
+inline constexpr int kExitNotRunnable = 126;  // the command was found but could not be executed
+inline constexpr int kExitNotFound = 127;     // the command was not found
 
 /// PATH used when the environment has none: execvp's historic default includes the current
 /// directory, which is exactly what must not happen for a program started as root.

@@ -46,8 +46,27 @@ constexpr char kUsage[] =
 
 constexpr char kProg[] = "unroot";
 
+/// Control bytes (a newline in a user-spec or a passwd field) would let input forge extra
+/// lines or terminal escapes in the one-line message: show them as \xHH instead.
+std::string one_line(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 int report(const Error& e, int code) {
-  std::string line = std::string(kProg) + ": " + e.what;
+  std::string line = std::string(kProg) + ": " + one_line(e.what);
   if (e.sys_errno != 0) {
     line += std::string(": ") + std::strerror(e.sys_errno);
   }
@@ -142,6 +161,5 @@ int main(int argc, char** argv, char** envp) {
     env.push_back(e.data());
   }
   env.push_back(nullptr);
-  return report(unroot::exec_command(plan->command, plan->argv.data(), env.data()),
-                kExitOwnError);
+  return report(unroot::exec_command(plan->command, plan->argv.data(), env.data()), kExitOwnError);
 }

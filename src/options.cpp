@@ -17,11 +17,11 @@ struct Spec {
 };
 
 constexpr Spec kSpecs[] = {
-    {"help", 'h', Kind::kFlag},         {"version", 'v', Kind::kFlag},
-    {"dry-run", 0, Kind::kFlag},        {"verbose", 0, Kind::kFlag},
-    {"setsid", 0, Kind::kFlag},         {"allow-new-privs", 0, Kind::kFlag},
-    {"listen", 'l', Kind::kValue},      {"backlog", 0, Kind::kValue},
-    {"chown", 'c', Kind::kValue},       {"keep-cap", 0, Kind::kValue},
+    {"help", 'h', Kind::kFlag},    {"version", 'v', Kind::kFlag},
+    {"dry-run", 0, Kind::kFlag},   {"verbose", 0, Kind::kFlag},
+    {"setsid", 0, Kind::kFlag},    {"allow-new-privs", 0, Kind::kFlag},
+    {"listen", 'l', Kind::kValue}, {"backlog", 0, Kind::kValue},
+    {"chown", 'c', Kind::kValue},  {"keep-cap", 0, Kind::kValue},
 };
 
 Status apply(Options& o, std::string_view name, std::string_view value) {

@@ -107,10 +107,6 @@ Result<Identity> resolve(const UserSpec& spec, const UserFile& passwd, const Use
     return Error{"user " + who(spec, id) + " is in " + std::to_string(id.groups.size()) +
                  " groups; the kernel allows at most " + std::to_string(kMaxGroups)};
   }
-  std::vector<std::string_view> names = group_names(group, id.groups);
-  for (std::string_view n : names) {
-    id.group_names.emplace_back(n);
-  }
   return id;
 }
 
@@ -141,6 +137,12 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
   }
   Plan plan;
   plan.identity = std::move(*id);
+  if (opts.dry_run) {
+    // Names are for the report only; a real run skips this second pass over /etc/group.
+    for (std::string_view n : group_names(group, plan.identity.groups)) {
+      plan.identity.group_names.emplace_back(n);
+    }
+  }
   plan.dry_run = opts.dry_run;
   plan.setsid = opts.setsid;
   const Identity& target = plan.identity;
@@ -156,22 +158,28 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
   }
 
   // Who does the switch. Each refusal happens here, before any effect.
+  plan.no_new_privs = !opts.allow_new_privs && target.uid != 0;
   std::vector<std::string> refusals;
-  if (caller.euid == 0) {
-    bool same_ids = caller.rgid == target.gid && caller.egid == target.gid &&
-                    caller.sgid == target.gid && same_set(caller.groups, target.groups);
-    if (target.uid != 0) {
-      plan.how = Switch::kDrop;
-    } else {
-      // Target root "simply execs"; only an explicit other group (root:www) changes anything.
-      plan.how = same_ids && caller.ruid == 0 && caller.suid == 0 ? Switch::kNone
-                                                                 : Switch::kRootGroups;
+  // The kernel's group set is the egid plus the supplementary list (credentials(7)), so gid 1000
+  // with no supplementary groups is the same set as gid 1000 with groups [1000].
+  std::vector<std::uint32_t> caller_set = caller.groups;
+  caller_set.push_back(caller.egid);
+  bool same_gids = caller.rgid == target.gid && caller.egid == target.gid &&
+                   caller.sgid == target.gid && same_set(caller_set, target.groups);
+  if (caller.euid == 0 && target.uid == 0) {
+    // Target root "simply execs"; only an explicit group (root:www, :www) changes anything.
+    bool keep_groups = !spec->group_given || same_gids;
+    plan.how = keep_groups ? Switch::kNone : Switch::kRootGroups;
+    if (plan.keep_caps != 0) {
+      refusals.push_back(
+          "--keep-cap has no effect when the target is root, which keeps all "
+          "of its capabilities; remove it");
     }
+  } else if (caller.euid == 0) {
+    plan.how = Switch::kDrop;
   } else {
     bool already = caller.ruid == target.uid && caller.euid == target.uid &&
-                   caller.suid == target.uid && caller.rgid == target.gid &&
-                   caller.egid == target.gid && caller.sgid == target.gid &&
-                   same_set(caller.groups, target.groups);
+                   caller.suid == target.uid && same_gids;
     bool no_caps = caller.caps.effective == 0 && caller.caps.permitted == 0 &&
                    caller.caps.inheritable == 0 && caller.caps.ambient == 0;
     plan.how = Switch::kNone;
@@ -182,9 +190,13 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
       refusals.push_back("--keep-cap needs unroot to start as root; " + started_as(caller));
     }
   }
-  if (plan.how == Switch::kDrop) {
-    // The switch needs exactly these two; name the missing one (docker run --cap-drop, k8s).
+  if (plan.how != Switch::kNone) {
+    // A switch needs exactly these two (only SETGID for root:group); name the missing one, as
+    // docker run --cap-drop and Kubernetes' drop: [ALL] take them away.
     for (int cap : {kCapSetgid, kCapSetuid}) {
+      if (cap == kCapSetuid && plan.how == Switch::kRootGroups) {
+        continue;
+      }
       if ((caller.caps.effective & cap_bit(cap)) == 0) {
         refusals.push_back("cannot switch to user " + name + ": missing capability " +
                            cap_name(cap) + "; add it to the container (e.g. --cap-add " +
@@ -192,15 +204,20 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
         break;
       }
     }
+  }
+  if (plan.how == Switch::kDrop) {
     for (int cap = 0; cap < 64; ++cap) {
       if ((plan.keep_caps & cap_bit(cap)) != 0 && (caller.caps.permitted & cap_bit(cap)) == 0) {
         refusals.push_back("--keep-cap " + cap_name(cap) + ": unroot does not have it to keep");
         break;
       }
     }
-    // Without CAP_SETPCAP (docker --cap-drop SETPCAP, k8s drop ALL) the bounding set cannot be
-    // changed; no_new_privs already stops setuid files and file capabilities from using it.
-    plan.drop_bounding = (caller.caps.effective & cap_bit(kCapSetpcap)) != 0;
+    // The bounding set is emptied (but for kept capabilities) under no_new_privs, as a second
+    // wall. With --allow-new-privs it is left whole: that option exists so setuid programs
+    // (su, sudo) can work, and they need the capabilities the bounding set would remove.
+    // Without CAP_SETPCAP (docker --cap-drop SETPCAP, Kubernetes drop: [ALL]) it cannot be
+    // changed at all; no_new_privs alone then stops setuid files and file capabilities.
+    plan.drop_bounding = plan.no_new_privs && (caller.caps.effective & cap_bit(kCapSetpcap)) != 0;
   }
   if (!refusals.empty() && !opts.dry_run) {
     return Error{refusals.front()};
@@ -208,7 +225,6 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
   for (std::string& r : refusals) {
     plan.notes.push_back("a real run would fail: " + r);
   }
-  plan.no_new_privs = !opts.allow_new_privs && target.uid != 0;
 
   // The environment: everything inherited, HOME set for the target user (gosu sets it only
   // when unset; a root HOME left in place sends the user's dotfiles to /root).
@@ -226,10 +242,13 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
 
 std::string describe_identity(const Identity& id) {
   std::string out = "uid=" + with_name(id.uid, id.user_name);
+  auto name_of = [&](std::size_t i) {
+    return i < id.group_names.size() ? std::string_view(id.group_names[i]) : std::string_view();
+  };
   std::string_view primary;
   for (std::size_t i = 0; i < id.groups.size(); ++i) {
     if (id.groups[i] == id.gid) {
-      primary = id.group_names[i];
+      primary = name_of(i);
       break;
     }
   }
@@ -238,7 +257,7 @@ std::string describe_identity(const Identity& id) {
     if (i != 0) {
       out += ',';
     }
-    out += with_name(id.groups[i], id.group_names[i]);
+    out += with_name(id.groups[i], name_of(i));
   }
   out += " home=" + id.home;
   return out;
@@ -305,9 +324,15 @@ std::string describe_plan(const Plan& plan) {
   } else if (plan.how == Switch::kDrop) {
     out += "switch: setgroups, setresgid, setresuid, then verify root cannot be regained\n";
     out += "capabilities kept: " + cap_list(plan.keep_caps) + "\n";
-    out += std::string("bounding set: ") +
-           (plan.drop_bounding ? "drop all but the kept capabilities\n"
-                               : "left as is (no CAP_SETPCAP; no_new_privs covers it)\n");
+    if (plan.drop_bounding) {
+      out += "bounding set: drop all but the kept capabilities\n";
+    } else if (plan.no_new_privs) {
+      out += "bounding set: left as is (no CAP_SETPCAP); no_new_privs stops setuid programs\n";
+    } else {
+      out +=
+          "bounding set: left as is (--allow-new-privs): setuid programs in the image can "
+          "make the command root again\n";
+    }
   } else {
     out += "switch: none (already running as the target)\n";
   }

@@ -33,9 +33,9 @@ struct Caller {
 struct Identity {
   std::uint32_t uid = 0;
   std::uint32_t gid = 0;
-  std::vector<std::uint32_t> groups;  // the kernel's supplementary list; includes gid
-  std::string user_name;               // empty: the uid has no passwd entry
-  std::vector<std::string> group_names;  // parallel to groups; empty string: no entry
+  std::vector<std::uint32_t> groups;     // the kernel's supplementary list; includes gid
+  std::string user_name;                 // empty: the uid has no passwd entry
+  std::vector<std::string> group_names;  // parallel to groups, filled for --dry-run only
   std::string home;
 };
 
@@ -49,15 +49,15 @@ enum class Switch {
 struct Plan {
   Identity identity;
   Switch how = Switch::kDrop;
-  CapMask keep_caps = 0;        // --keep-cap: kept in permitted/effective/inheritable/ambient
-  bool no_new_privs = true;     // PR_SET_NO_NEW_PRIVS before exec (off: --allow-new-privs)
-  bool drop_bounding = false;   // drop all but keep_caps from the bounding set
+  CapMask keep_caps = 0;       // --keep-cap: kept in permitted/effective/inheritable/ambient
+  bool no_new_privs = true;    // PR_SET_NO_NEW_PRIVS before exec (off: --allow-new-privs)
+  bool drop_bounding = false;  // drop all but keep_caps from the bounding set
   bool setsid = false;
   bool dry_run = false;
   std::vector<std::string> notes;  // facts --dry-run shows that a real run acts on
   CommandPlan command;
-  std::vector<char*> argv;         // the command's argv, NULL-terminated (points into our argv)
-  std::vector<std::string> env;    // the command's environment, "KEY=value"
+  std::vector<char*> argv;       // the command's argv, NULL-terminated (points into our argv)
+  std::vector<std::string> env;  // the command's environment, "KEY=value"
 };
 
 /// Decides everything. Errors name what is wrong and what to do.
@@ -78,7 +78,6 @@ void set_env(std::vector<std::string>& env, std::string_view key, std::string_vi
 /// Removes every KEY= entry.
 void unset_env(std::vector<std::string>& env, std::string_view key);
 /// The value of KEY in env, if present.
-std::optional<std::string_view> find_env(const std::vector<std::string>& env,
-                                        std::string_view key);
+std::optional<std::string_view> find_env(const std::vector<std::string>& env, std::string_view key);
 
 }  // namespace unroot

@@ -35,6 +35,37 @@ Status fail_switch(std::string what, int err, const char* map_file) {
   return Error{std::move(what), err};
 }
 
+/// setgroups(2) with the user-namespace cases said plainly: EPERM with /proc/self/setgroups
+/// "deny" (rootless runtimes), EINVAL for a gid outside gid_map.
+Status set_groups(const std::vector<std::uint32_t>& ids) {
+  std::vector<gid_t> groups(ids.begin(), ids.end());
+  if (::setgroups(groups.size(), groups.data()) == 0) {
+    return Ok{};
+  }
+  int err = errno;
+  if (err == EPERM && setgroups_denied()) {
+    return Error{
+        "setgroups: denied in this user namespace (/proc/self/setgroups is 'deny', "
+        "as rootless runtimes set it); run unroot as real root, or start the "
+        "container as the target user instead",
+        err};
+  }
+  return fail_switch("setgroups", err, "/proc/self/gid_map");
+}
+
+/// Trying to get root back must fail. EPERM is the normal answer; EINVAL means uid/gid 0 is not
+/// even mapped in this user namespace (setresuid(2)), which proves the same thing.
+Status expect_refused(int rc, const char* call) {
+  int err = errno;
+  if (rc == 0) {
+    return Error{std::string("verify: ") + call + " succeeded; refusing to run the command"};
+  }
+  if (err != EPERM && err != EINVAL) {
+    return Error{std::string("verify: ") + call + " failed in an unexpected way", err};
+  }
+  return Ok{};
+}
+
 std::vector<gid_t> sorted_unique(std::vector<gid_t> v) {
   std::sort(v.begin(), v.end());
   v.erase(std::unique(v.begin(), v.end()), v.end());
@@ -91,12 +122,11 @@ Status switch_identity(const Plan& plan) {
   }
   const Identity& id = plan.identity;
   if (plan.how == Switch::kRootGroups) {
-    std::vector<gid_t> groups(id.groups.begin(), id.groups.end());
-    if (::setgroups(groups.size(), groups.data()) != 0) {
-      return sys_error("setgroups");
+    if (auto s = set_groups(id.groups); !s) {
+      return s;
     }
     if (::setresgid(id.gid, id.gid, id.gid) != 0) {
-      return sys_error("setresgid " + id_str(id.gid));
+      return fail_switch("setresgid " + id_str(id.gid), errno, "/proc/self/gid_map");
     }
     return verify_identity(plan);
   }
@@ -120,16 +150,8 @@ Status switch_identity(const Plan& plan) {
   }
   // Groups and gid before uid: setresuid() takes away the CAP_SETGID they need. Clearing the
   // supplementary list matters as much as the uid: a leftover group 0 gives root's files.
-  std::vector<gid_t> groups(id.groups.begin(), id.groups.end());
-  if (::setgroups(groups.size(), groups.data()) != 0) {
-    int err = errno;
-    if (err == EPERM && setgroups_denied()) {
-      return Error{"setgroups: denied in this user namespace (/proc/self/setgroups is 'deny', "
-                   "as rootless runtimes set it); run unroot as real root, or start the "
-                   "container as the target user instead",
-                   err};
-    }
-    return Error{"setgroups", err};
+  if (auto s = set_groups(id.groups); !s) {
+    return s;
   }
   if (::setresgid(id.gid, id.gid, id.gid) != 0) {
     return fail_switch("setresgid " + id_str(id.gid), errno, "/proc/self/gid_map");
@@ -187,16 +209,19 @@ Status verify_identity(const Plan& plan) {
   if (id.uid == 0) {
     return Ok{};  // target root: nothing to prove
   }
-  // Try to get root back. Each call must fail with EPERM; if one succeeds, we are root again
-  // and must not run the command at all (main exits 125).
-  if (::setresuid(0, 0, 0) == 0 || errno != EPERM) {
-    return Error{"verify: setresuid(0) did not fail with EPERM; refusing to run the command"};
+  // Try to get root back. Each call must fail; if one succeeds, we are root again and must not
+  // run the command at all (main exits 125). setresgid(0) is only a test when the target gid is
+  // not 0: an unprivileged process may always set the gid it already has.
+  if (auto st = expect_refused(::setresuid(0, 0, 0), "setresuid(0, 0, 0)"); !st) {
+    return st;
   }
-  if (id.gid != 0 && (::setresgid(0, 0, 0) == 0 || errno != EPERM)) {
-    return Error{"verify: setresgid(0) did not fail with EPERM; refusing to run the command"};
+  if (id.gid != 0) {
+    if (auto st = expect_refused(::setresgid(0, 0, 0), "setresgid(0, 0, 0)"); !st) {
+      return st;
+    }
   }
-  if (::setgroups(0, nullptr) == 0 || errno != EPERM) {
-    return Error{"verify: setgroups did not fail with EPERM; refusing to run the command"};
+  if (auto st = expect_refused(::setgroups(0, nullptr), "setgroups"); !st) {
+    return st;
   }
   auto caps = read_caps();
   if (!caps) {
@@ -212,6 +237,10 @@ Status verify_identity(const Plan& plan) {
   }
   if (plan.no_new_privs && ::prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) {
     return Error{"verify: no_new_privs is not set"};
+  }
+  if (plan.drop_bounding && (caps->bounding & ~plan.keep_caps) != 0) {
+    return Error{"verify: the bounding set still holds " +
+                 cap_list(caps->bounding & ~plan.keep_caps)};
   }
   return Ok{};
 }

@@ -53,8 +53,8 @@ Result<FileText> read_small_file(const char* path, std::size_t max_size) {
           return sys_error("read " + std::string(path));
         }
         if (n > 0) {
-          return Error{std::string(path) + " is larger than the " +
-                           std::to_string(max_size >> 20) + " MiB that unroot reads",
+          return Error{std::string(path) + " is larger than the " + std::to_string(max_size >> 20) +
+                           " MiB that unroot reads",
                        0, 0};
         }
         break;

@@ -41,8 +41,8 @@ Result<IdPart> parse_part(std::string_view text, const char* what) {
   if (is_all_digits(text)) {
     part.id = parse_id(text);
     if (!part.id) {
-      return Error{std::string(what) + " " + std::string(text) + " is out of range (valid ids are 0 to " +
-                   std::to_string(kMaxId) + ")"};
+      return Error{std::string(what) + " " + std::string(text) +
+                   " is out of range (valid ids are 0 to " + std::to_string(kMaxId) + ")"};
     }
   }
   return part;

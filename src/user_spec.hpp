@@ -16,8 +16,8 @@ inline constexpr std::uint32_t kMaxId = 4294967294u;
 
 /// One side of the spec. A part is numeric only if it is all ASCII digits: "0day" is a name.
 struct IdPart {
-  std::string_view text;             // as written; empty means "not given"
-  std::optional<std::uint32_t> id;   // set when text is numeric and in range
+  std::string_view text;            // as written; empty means "not given"
+  std::optional<std::uint32_t> id;  // set when text is numeric and in range
 };
 
 struct UserSpec {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <string>
+#include <utility>
 
 #include "user_spec.hpp"
 
@@ -21,9 +22,7 @@ void for_each_line(std::string_view text, Fn&& fn) {
     std::string_view line = text.substr(0, nl);
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
     ++number;
-    if (!line.empty() && line.back() == '\r') {
-      line.remove_suffix(1);  // CRLF files written on Windows
-    }
+    // A trailing '\r' (CRLF files) is removed once, by the line parsers, not here.
     if (!fn(line, number)) {
       return;
     }
@@ -57,6 +56,8 @@ std::string_view strip_cr(std::string_view line) {
   }
   return line;
 }
+
+bool is_blank_or_comment(std::string_view line) { return line.empty() || line.front() == '#'; }
 
 std::string_view first_field(std::string_view line) { return line.substr(0, line.find(':')); }
 
@@ -113,14 +114,11 @@ Result<std::optional<Entry>> find_first(const UserFile& file, std::string_view w
 
 }  // namespace
 
-bool is_ignorable_line(std::string_view line) {
-  line = strip_cr(line);
-  return line.empty() || line.front() == '#';
-}
+bool is_ignorable_line(std::string_view line) { return is_blank_or_comment(strip_cr(line)); }
 
 std::optional<PasswdEntry> parse_passwd_line(std::string_view line) {
-  line = strip_cr(line);
-  if (is_ignorable_line(line) || line.find('\0') != std::string_view::npos) {
+  line = strip_cr(line);  // exactly one '\r': "a\r\r" keeps a '\r' in its last field
+  if (is_blank_or_comment(line) || line.find('\0') != std::string_view::npos) {
     return std::nullopt;
   }
   std::array<std::string_view, 7> f;
@@ -136,8 +134,8 @@ std::optional<PasswdEntry> parse_passwd_line(std::string_view line) {
 }
 
 std::optional<GroupEntry> parse_group_line(std::string_view line) {
-  line = strip_cr(line);
-  if (is_ignorable_line(line) || line.find('\0') != std::string_view::npos) {
+  line = strip_cr(line);  // exactly one '\r': "a\r\r" keeps a '\r' in its last field
+  if (is_blank_or_comment(line) || line.find('\0') != std::string_view::npos) {
     return std::nullopt;
   }
   std::array<std::string_view, 4> f;
@@ -154,8 +152,7 @@ std::optional<GroupEntry> parse_group_line(std::string_view line) {
 Result<std::optional<PasswdEntry>> find_user_by_name(const UserFile& passwd,
                                                      std::string_view name) {
   return find_first<PasswdEntry>(
-      passwd, "user", name, parse_passwd_line,
-      [&](const PasswdEntry& e) { return e.name == name; },
+      passwd, "user", name, parse_passwd_line, [&](const PasswdEntry& e) { return e.name == name; },
       [&](std::string_view line) { return first_field(line) == name; });
 }
 
@@ -169,8 +166,7 @@ Result<std::optional<PasswdEntry>> find_user_by_uid(const UserFile& passwd, std:
       });
 }
 
-Result<std::optional<GroupEntry>> find_group_by_name(const UserFile& group,
-                                                     std::string_view name) {
+Result<std::optional<GroupEntry>> find_group_by_name(const UserFile& group, std::string_view name) {
   return find_first<GroupEntry>(
       group, "group", name, parse_group_line, [&](const GroupEntry& e) { return e.name == name; },
       [&](std::string_view line) { return first_field(line) == name; });
@@ -197,9 +193,7 @@ std::vector<std::uint32_t> groups_with_member(const UserFile& group, std::string
     while (!members.empty()) {
       std::size_t comma = members.find(',');
       if (members.substr(0, comma) == user) {
-        if (std::find(gids.begin(), gids.end(), e->gid) == gids.end()) {
-          gids.push_back(e->gid);
-        }
+        gids.push_back(e->gid);
         break;
       }
       if (comma == std::string_view::npos) {
@@ -209,21 +203,48 @@ std::vector<std::uint32_t> groups_with_member(const UserFile& group, std::string
     }
     return true;
   });
+  // Drop repeated gids, keeping the first of each in file order: sort (gid, position) pairs,
+  // O(n log n) however many groups, not a linear search per added group.
+  std::vector<std::pair<std::uint32_t, std::size_t>> seen;
+  seen.reserve(gids.size());
+  for (std::size_t i = 0; i < gids.size(); ++i) {
+    seen.emplace_back(gids[i], i);
+  }
+  std::sort(seen.begin(), seen.end());
+  std::vector<bool> keep(gids.size(), false);
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    keep[seen[i].second] = i == 0 || seen[i - 1].first != seen[i].first;
+  }
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < gids.size(); ++i) {
+    if (keep[i]) {
+      gids[out++] = gids[i];
+    }
+  }
+  gids.resize(out);
   return gids;
 }
 
 std::vector<std::string_view> group_names(const UserFile& group,
                                           std::span<const std::uint32_t> gids) {
   std::vector<std::string_view> names(gids.size());
+  // (gid, index) sorted by gid: each line costs one binary search, not one scan of all gids.
+  std::vector<std::pair<std::uint32_t, std::size_t>> order;
+  order.reserve(gids.size());
+  for (std::size_t i = 0; i < gids.size(); ++i) {
+    order.emplace_back(gids[i], i);
+  }
+  std::sort(order.begin(), order.end());
   std::size_t missing = gids.size();
   for_each_line(group.text, [&](std::string_view line, std::size_t) {
     std::optional<GroupEntry> e = parse_group_line(line);
     if (!e) {
       return true;
     }
-    for (std::size_t i = 0; i < gids.size(); ++i) {
-      if (gids[i] == e->gid && names[i].empty()) {
-        names[i] = e->name;
+    auto it = std::lower_bound(order.begin(), order.end(), std::make_pair(e->gid, std::size_t{0}));
+    for (; it != order.end() && it->first == e->gid; ++it) {
+      if (names[it->second].empty()) {
+        names[it->second] = e->name;
         --missing;
       }
     }

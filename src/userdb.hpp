@@ -18,7 +18,7 @@ namespace unroot {
 struct UserFile {
   std::string_view path;  // "/etc/passwd", for messages only
   std::string_view text;
-  bool exists = true;     // false: the file is absent, which reads as an empty database
+  bool exists = true;  // false: the file is absent, which reads as an empty database
 };
 
 /// A well-formed passwd line: name:password:uid:gid:gecos:home:shell. Views into the file text.

@@ -10,8 +10,8 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -127,7 +127,8 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& opts) {
       child_fail("chdir");
     }
     if (opts.as_user) {
-      if (::setgroups(opts.groups.size(), opts.groups.data()) != 0 || ::setresgid(opts.gid, opts.gid, opts.gid) != 0 ||
+      if (::setgroups(opts.groups.size(), opts.groups.data()) != 0 ||
+          ::setresgid(opts.gid, opts.gid, opts.gid) != 0 ||
           ::setresuid(opts.uid, opts.uid, opts.uid) != 0) {
         child_fail("become the test user");
       }

@@ -16,7 +16,7 @@ namespace e2e {
 struct RunResult {
   int exit_code = -1;  // -1 when killed by a signal
   int signal = 0;
-  pid_t pid = 0;       // the child's pid: the command must keep it across unroot's exec
+  pid_t pid = 0;  // the child's pid: the command must keep it across unroot's exec
   std::string out;
   std::string err;
   bool timed_out = false;
@@ -24,13 +24,13 @@ struct RunResult {
 
 struct RunOptions {
   std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin"};
-  std::string etc_dir;          // non-empty: bind-mounted over /etc in a private mount namespace
-  bool new_netns = false;       // a fresh network namespace with lo up
-  std::string cwd;              // chdir before exec
-  bool as_user = false;         // become uid:gid with `groups` before exec, to act as non-root
+  std::string etc_dir;     // non-empty: bind-mounted over /etc in a private mount namespace
+  bool new_netns = false;  // a fresh network namespace with lo up
+  std::string cwd;         // chdir before exec
+  bool as_user = false;    // become uid:gid with `groups` before exec, to act as non-root
   uid_t uid = 0;
   gid_t gid = 0;
-  std::vector<gid_t> groups;    // supplementary groups for as_user
+  std::vector<gid_t> groups;  // supplementary groups for as_user
   std::string stdin_data;
   int timeout_ms = 20000;
   std::function<void()> child_setup;  // runs in the child just before exec (after the above)
@@ -59,8 +59,7 @@ class TempDir {
 struct EtcFixture {
   TempDir dir{"unroot-etc"};
   EtcFixture(const std::string* passwd, const std::string* group);
-  EtcFixture(const std::string& passwd, const std::string& group)
-      : EtcFixture(&passwd, &group) {}
+  EtcFixture(const std::string& passwd, const std::string& group) : EtcFixture(&passwd, &group) {}
 };
 
 /// key=value lines of idprobe's output.

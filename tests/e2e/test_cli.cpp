@@ -42,6 +42,5 @@ TEST_CASE("an unknown option is one clear line and exit 125", "[cli]") {
 TEST_CASE("a user-spec with two colons is refused before anything else", "[cli]") {
   auto r = run({unroot_bin(), "--dry-run", "a:b:c", "true"});
   CHECK(r.exit_code == 125);
-  CHECK(r.err ==
-        "unroot: invalid user spec 'a:b:c': expected USER[:GROUP] with at most one ':'\n");
+  CHECK(r.err == "unroot: invalid user spec 'a:b:c': expected USER[:GROUP] with at most one ':'\n");
 }

@@ -58,7 +58,7 @@ TEST_CASE("named user gets uid, gid, groups and HOME from the fixture, and nothi
   CHECK(p["status.CapEff"] == "0000000000000000");
   CHECK(p["status.CapAmb"] == "0000000000000000");
   CHECK(p["status.NoNewPrivs"] == "1");
-  CHECK(p["fds"] == "0,1,2");  // nothing of unroot's leaked
+  CHECK(p["fds"] == "0,1,2");                // nothing of unroot's leaked
   CHECK(p["pid"] == std::to_string(r.pid));  // exec in place: the command kept unroot's PID
 }
 
@@ -148,8 +148,7 @@ TEST_CASE("a CRLF passwd line and a group file without final newline are read", 
   CHECK(p["home"] == "/home/crlf");  // no stray \r
 }
 
-TEST_CASE("bad user-specs fail with one line and exit 125, before the command runs",
-          "[.][root]") {
+TEST_CASE("bad user-specs fail with one line and exit 125, before the command runs", "[.][root]") {
   require_root();
   struct Case {
     std::string spec;
@@ -158,15 +157,19 @@ TEST_CASE("bad user-specs fail with one line and exit 125, before the command ru
   for (const Case& c : std::vector<Case>{
            {"nosuch", "unroot: unknown user 'nosuch': no entry in /etc/passwd\n"},
            {"node:nosuch", "unroot: unknown group 'nosuch': no entry in /etc/group\n"},
-           {"4294967295", "unroot: uid 4294967295 is out of range (valid ids are 0 to 4294967294)\n"},
+           {"4294967295",
+            "unroot: uid 4294967295 is out of range (valid ids are 0 to 4294967294)\n"},
            {"node:99999999999",
             "unroot: gid 99999999999 is out of range (valid ids are 0 to 4294967294)\n"},
-           {"evil", "unroot: /etc/passwd line 6: malformed entry for user 'evil'; fix or remove "
-                    "that line\n"},
-           {"node:broken", "unroot: /etc/group line 6: malformed entry for group 'broken'; fix "
-                           "or remove that line\n"},
-           {"node:app:x", "unroot: invalid user spec 'node:app:x': expected USER[:GROUP] with at "
-                          "most one ':'\n"},
+           {"evil",
+            "unroot: /etc/passwd line 6: malformed entry for user 'evil'; fix or remove "
+            "that line\n"},
+           {"node:broken",
+            "unroot: /etc/group line 6: malformed entry for group 'broken'; fix "
+            "or remove that line\n"},
+           {"node:app:x",
+            "unroot: invalid user spec 'node:app:x': expected USER[:GROUP] with at "
+            "most one ':'\n"},
        }) {
     CAPTURE(c.spec);
     auto r = run_probe(probe_as(c.spec));
@@ -318,4 +321,31 @@ TEST_CASE("arguments reach the command unchanged", "[.][root]") {
   CHECK(p["arg1"] == "--help");
   CHECK(p["arg2"].empty());
   CHECK(p["arg3"] == "a b");
+}
+
+TEST_CASE("on the host's own Debian /etc (read only), nobody is nobody:nogroup", "[.][root]") {
+  require_root();
+  if (read_file("/etc/passwd").find("\nnobody:x:65534:65534:") == std::string::npos) {
+    FAIL("this host's /etc/passwd has no Debian nobody entry; the case expects Debian 12");
+  }
+  auto r = run({unroot_bin(), "nobody", "/usr/bin/id"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)\n");
+}
+
+TEST_CASE("a script whose interpreter is missing says so, exit 127", "[.][root]") {
+  require_root();
+  TempDir dir("unroot-interp");
+  std::string script = dir.file("script", "#!/nonexistent/interpreter\n", 0755);
+  auto r = run_probe({"nobody", script});
+  CHECK(r.exit_code == 127);
+  CHECK(r.err == "unroot: cannot run '" + script +
+                     "': its interpreter (the #! line) or dynamic loader was not found\n");
+}
+
+TEST_CASE("a control byte in the input cannot forge a second error line", "[.][root]") {
+  require_root();
+  auto r = run_probe({"no\nunroot all good", "/bin/true"});
+  CHECK(r.exit_code == 125);
+  CHECK(r.err == "unroot: unknown user 'no\\x0aunroot all good': no entry in /etc/passwd\n");
 }

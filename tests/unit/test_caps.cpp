@@ -13,8 +13,9 @@ TEST_CASE("--keep-cap refuses ALL, unknown names and root-equivalent capabilitie
   CHECK_FALSE(parse_keep_cap("CAP_"));
   CHECK_FALSE(parse_keep_cap("NET_BIND"));
   CHECK_FALSE(parse_keep_cap("10"));
-  for (const char* root_equivalent : {"SETUID", "setgid", "CAP_SYS_ADMIN", "sys_ptrace",
-                                      "DAC_OVERRIDE", "chown", "setfcap", "setpcap", "sys_module"}) {
+  for (const char* root_equivalent :
+       {"SETUID", "setgid", "CAP_SYS_ADMIN", "sys_ptrace", "DAC_OVERRIDE", "chown", "setfcap",
+        "setpcap", "sys_module"}) {
     CAPTURE(root_equivalent);
     auto r = parse_keep_cap(root_equivalent);
     REQUIRE_FALSE(r);

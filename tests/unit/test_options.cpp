@@ -63,9 +63,9 @@ TEST_CASE("help and version need nothing else, as in gosu", "[options]") {
 }
 
 TEST_CASE("value options take --opt value, --opt=value and -lVALUE, and repeat", "[options]") {
-  Argv a({"-l", "80", "--listen=http=127.0.0.1:8080", "-l443", "--chown", "/data", "-c",
-                 "/cache", "--keep-cap", "NET_BIND_SERVICE", "--backlog", "128", "--setsid",
-                 "--allow-new-privs", "--verbose", "app", "node"});
+  Argv a({"-l", "80", "--listen=http=127.0.0.1:8080", "-l443", "--chown", "/data", "-c", "/cache",
+          "--keep-cap", "NET_BIND_SERVICE", "--backlog", "128", "--setsid", "--allow-new-privs",
+          "--verbose", "app", "node"});
   auto r = a.parse();
   REQUIRE(r);
   CHECK(r->listen == std::vector<std::string_view>{"80", "http=127.0.0.1:8080", "443"});

@@ -90,7 +90,7 @@ TEST_CASE("a numeric uid without entry and without group is refused", "[plan]") 
 }
 
 TEST_CASE("a numeric uid without entry but with a group runs with exactly that group", "[plan]") {
-  auto p = plan_for({"4242:0", "id"});
+  auto p = plan_for({"--dry-run", "4242:0", "id"});
   REQUIRE(p);
   CHECK(p->identity.uid == 4242u);
   CHECK(p->identity.gid == 0u);
@@ -100,12 +100,16 @@ TEST_CASE("a numeric uid without entry but with a group runs with exactly that g
 }
 
 TEST_CASE("a user gets the primary gid first, then every group listing it", "[plan]") {
-  auto p = plan_for({"node", "id"});
+  auto p = plan_for({"--dry-run", "node", "id"});
   REQUIRE(p);
   CHECK(describe_identity(p->identity) ==
         "uid=1000(node) gid=1000(node) groups=1000(node),27(sudo),999(docker) home=/home/node");
   CHECK(p->how == Switch::kDrop);
   CHECK(p->no_new_privs);
+  auto real = plan_for({"node", "id"});  // without --dry-run the names are not looked up
+  REQUIRE(real);
+  CHECK(describe_identity(real->identity) ==
+        "uid=1000(node) gid=1000 groups=1000,27,999 home=/home/node");
 }
 
 TEST_CASE("a numeric uid with an entry behaves like its name", "[plan]") {
@@ -185,8 +189,8 @@ TEST_CASE("HOME is replaced and nothing else in the environment changes", "[plan
   auto p = plan_for({"node", "id"}, root_caller(),
                     {"A=1", "HOME=/root", "PATH=/bin", "HOME=/again", "B=x=y", "NOEQUALS"});
   REQUIRE(p);
-  CHECK(p->env == std::vector<std::string>{"A=1", "HOME=/home/node", "PATH=/bin", "B=x=y",
-                                           "NOEQUALS"});
+  CHECK(p->env ==
+        std::vector<std::string>{"A=1", "HOME=/home/node", "PATH=/bin", "B=x=y", "NOEQUALS"});
   auto q = plan_for({"node", "id"}, root_caller(), {"A=1"});
   REQUIRE(q);
   CHECK(q->env == std::vector<std::string>{"A=1", "HOME=/home/node"});
@@ -258,4 +262,38 @@ TEST_CASE("the command line is shown quoted for a shell", "[plan]") {
   REQUIRE(p);
   CHECK_THAT(describe_plan(*p),
              Catch::Contains("command: sh -c 'echo '\\''hi'\\'' $HOME' $'a\\nb'\n"));
+}
+
+TEST_CASE("the group set counts the egid, so no supplementary list equals [gid]", "[plan]") {
+  Caller c;
+  c.ruid = c.euid = c.suid = 1000;
+  c.rgid = c.egid = c.sgid = 1000;
+  c.groups = {};  // some runtimes start --user processes with no supplementary groups
+  auto p = plan_for({"1000:1000", "id"}, c);
+  REQUIRE(p);
+  CHECK(p->how == Switch::kNone);
+}
+
+TEST_CASE("target root without a group simply execs whatever root's groups are", "[plan]") {
+  Caller c = root_caller();
+  c.groups = {};  // root in /etc/group's sudo list or not: nothing is changed
+  auto p = plan_for({"root", "id"}, c);
+  REQUIRE(p);
+  CHECK(p->how == Switch::kNone);
+  CHECK_FALSE(p->no_new_privs);
+  auto g = plan_for({"root:www", "id"}, c);
+  REQUIRE(g);
+  CHECK(g->how == Switch::kRootGroups);
+  CHECK_FALSE(plan_for({"--keep-cap", "NET_BIND_SERVICE", "root", "id"}, c));
+}
+
+TEST_CASE("--allow-new-privs leaves the bounding set whole and dry-run says why", "[plan]") {
+  auto p = plan_for({"--dry-run", "--allow-new-privs", "nobody", "id"});
+  REQUIRE(p);
+  CHECK_FALSE(p->drop_bounding);
+  CHECK_THAT(describe_plan(*p), Catch::Contains("setuid programs in the image can make the "
+                                                "command root again"));
+  auto q = plan_for({"nobody", "id"});
+  REQUIRE(q);
+  CHECK(q->drop_bounding);
 }

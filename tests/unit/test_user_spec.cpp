@@ -57,8 +57,7 @@ TEST_CASE("out-of-range numeric user or group is a clear error", "[user_spec]") 
   CHECK_THAT(g.error().what, Catch::Contains("gid 99999999999"));
 }
 
-TEST_CASE("user, user:, user:group, :group and the empty spec split as documented",
-          "[user_spec]") {
+TEST_CASE("user, user:, user:group, :group and the empty spec split as documented", "[user_spec]") {
   auto a = parse_user_spec("app");
   REQUIRE(a);
   CHECK(a->user.text == "app");

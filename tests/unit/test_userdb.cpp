@@ -27,7 +27,7 @@ TEST_CASE("a malformed passwd line never resolves to root", "[userdb]") {
 }
 
 TEST_CASE("malformed passwd lines of every kind are not interpreted", "[userdb]") {
-  CHECK_FALSE(parse_passwd_line("a:x:1:1::/home"));              // 6 fields
+  CHECK_FALSE(parse_passwd_line("a:x:1:1::/home"));               // 6 fields
   CHECK_FALSE(parse_passwd_line("a:x:1:1::/home:/bin/sh:more"));  // 8 fields
   CHECK_FALSE(parse_passwd_line(":x:1:1::/:/bin/sh"));            // empty name
   CHECK_FALSE(parse_passwd_line("a:x::1::/:/bin/sh"));            // empty uid
@@ -76,7 +76,8 @@ TEST_CASE("first matching entry wins", "[userdb]") {
 }
 
 TEST_CASE("comments, blank lines, CRLF and a missing final newline are handled", "[userdb]") {
-  auto f = pw("# comment\r\n\r\n\n  \napp:x:1000:1000::/home/app:/bin/sh\r\nlast:x:7:7::/l:/bin/sh");
+  auto f =
+      pw("# comment\r\n\r\n\n  \napp:x:1000:1000::/home/app:/bin/sh\r\nlast:x:7:7::/l:/bin/sh");
   auto app = find_user_by_name(f, "app");
   REQUIRE(app);
   REQUIRE(*app);
@@ -108,8 +109,9 @@ TEST_CASE("a very long line does not confuse the parser", "[userdb]") {
 }
 
 TEST_CASE("group membership lists every group naming the user, once", "[userdb]") {
-  auto g = gr("root:x:0:\nsudo:x:27:node\nbad:x:zz:node\nusers:x:100:bob,node,alice\n"
-              "dup:x:27:node\nnodes:x:200:node2,xnode\n");
+  auto g =
+      gr("root:x:0:\nsudo:x:27:node\nbad:x:zz:node\nusers:x:100:bob,node,alice\n"
+         "dup:x:27:node\nnodes:x:200:node2,xnode\n");
   CHECK(groups_with_member(g, "node") == std::vector<std::uint32_t>{27, 100});
   CHECK(groups_with_member(g, "alice") == std::vector<std::uint32_t>{100});
   CHECK(groups_with_member(g, "nobody").empty());
@@ -151,4 +153,25 @@ TEST_CASE("group names are found for display, empty when unknown", "[userdb]") {
   CHECK(names[0] == "b");
   CHECK(names[1].empty());
   CHECK(names[2] == "a");
+}
+
+TEST_CASE("only one CR is stripped, so a double CR stays in the last field", "[userdb]") {
+  auto e = parse_passwd_line("a:x:1:1::/h:/bin/sh\r\r");
+  REQUIRE(e);
+  CHECK(e->home == "/h");
+  auto g = parse_group_line("g:x:5:bob\r\r");
+  REQUIRE(g);
+  CHECK(g->members == "bob\r");  // "bob\r" is not "bob": no accidental membership
+  CHECK(groups_with_member(UserFile{"/etc/group", "g:x:5:bob\r\r\n", true}, "bob").empty());
+}
+
+TEST_CASE("100,000 groups listing one user resolve in file order without repeats", "[userdb]") {
+  std::string text;
+  for (int i = 0; i < 100000; ++i) {
+    text += "g" + std::to_string(i) + ":x:" + std::to_string(100000 - i % 50000) + ":u\n";
+  }
+  auto gids = groups_with_member(UserFile{"/etc/group", text, true}, "u");
+  REQUIRE(gids.size() == 50000);
+  CHECK(gids.front() == 100000u);
+  CHECK(gids.back() == 50001u);
 }
