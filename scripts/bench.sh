@@ -138,6 +138,7 @@ else
   rounds=15 count=100 scale_sizes=(10 100 1000 10000 100000) scale_rounds=7 hf_runs=300
 fi
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 # --- start-up: all tools interleaved, in one spawnloop run ------------------------------------
 log "start-up: $rounds rounds x $count runs of each of ${tool_names[*]}"
 env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$work/spawnloop" "$rounds" "$count" "$work/tools.tsv" \
@@ -265,6 +266,7 @@ echo "## unroot start-up benchmark"
 echo
 echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "- machine: $(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }'), $(nproc) CPUs, kernel $(uname -r)"
+echo "- load average (1, 5, 15 min) before / after: $load_before / $(cut -d' ' -f1-3 /proc/loadavg) (other jobs share the machine: compare within this run)"
 echo "- mode: $( ((quick)) && echo "--quick (few runs: shape only, numbers are rough)" || echo full)"
 echo "- start-up: median over $rounds rounds of $count posix_spawn+waitpid runs each, tools interleaved; no-op: $noop_kind"
 echo "- hyperfine -N: $hf_runs runs per tool, one tool after the other (not interleaved): a cross-check only"
