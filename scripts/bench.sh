@@ -268,7 +268,7 @@ echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "- machine: $(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }'), $(nproc) CPUs, kernel $(uname -r)"
 echo "- load average (1, 5, 15 min) before / after: $load_before / $(cut -d' ' -f1-3 /proc/loadavg) (other jobs share the machine: compare within this run)"
 echo "- mode: $( ((quick)) && echo "--quick (few runs: shape only, numbers are rough)" || echo full)"
-echo "- start-up: median over $rounds rounds of $count posix_spawn+waitpid runs each, tools interleaved; no-op: $noop_kind"
+echo "- start-up: $rounds rounds of $count posix_spawn+waitpid runs per tool, interleaved run by run; µs/run is the median of the rounds' medians, min–max their range; no-op: $noop_kind"
 echo "- hyperfine -N: $hf_runs runs per tool, one tool after the other (not interleaved): a cross-check only"
 echo "- tools: gosu $(gosu --version | awk '{print $1}'), $(setpriv --version), unroot $("$UNROOT" --version 2> /dev/null | head -1 || echo '?')"
 echo

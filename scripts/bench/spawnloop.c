@@ -4,11 +4,12 @@
 //   spawnloop ROUNDS COUNT CMDFILE
 //
 // CMDFILE has one command per line: NAME, then argv, separated by tabs (argv[0] is a path; no
-// PATH search, no shell). Each round runs every command COUNT times with posix_spawn+waitpid and
-// records the mean time per invocation; the commands take turns within a round, and the order
-// rotates from round to round, so that drift on a shared machine hits all of them alike. One
-// untimed warm-up round comes first. Output, one line per command:
-//   NAME MEDIAN_US MIN_US MAX_US      (over the rounds' per-invocation means, in microseconds)
+// PATH search, no shell). Each round runs every command COUNT times with posix_spawn+waitpid,
+// interleaved run by run (A B C A B C ..., the order rotating each time), so that a burst of other
+// work on a shared machine hits all commands alike instead of one command's block. Each run is
+// timed on its own; a round's figure is the median of its runs, and the result is the median of
+// the rounds' figures. One untimed warm-up pass comes first. Output, one line per command:
+//   NAME MEDIAN_US MIN_US MAX_US      (median, lowest and highest of the rounds' medians, in µs)
 // Any command that does not exit 0 stops the run with exit status 1: failures are not timings.
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -62,6 +63,12 @@ static int run_once(const struct command* c) {
 static int cmp_double(const void* a, const void* b) {
   double x = *(const double*)a, y = *(const double*)b;
   return (x > y) - (x < y);
+}
+
+// Sorts v in place and returns its median.
+static double median(double* v, int len) {
+  qsort(v, (size_t)len, sizeof(double), cmp_double);
+  return len % 2 ? v[len / 2] : (v[len / 2 - 1] + v[len / 2]) / 2;
 }
 
 int main(int argc, char** argv) {
@@ -124,23 +131,30 @@ int main(int argc, char** argv) {
     }
   }
   static double per[kMaxCommands][kMaxRounds];
+  double* runs = calloc((size_t)n * (size_t)count, sizeof(double));
+  if (runs == NULL) {
+    perror("spawnloop: calloc");
+    return 1;
+  }
   for (int r = 0; r < rounds; ++r) {
-    for (int k = 0; k < n; ++k) {
-      int c = (k + r) % n;
-      double t0 = now_us();
-      for (int i = 0; i < count; ++i) {
+    for (int i = 0; i < count; ++i) {
+      for (int k = 0; k < n; ++k) {
+        int c = (k + i + r) % n;
+        double t0 = now_us();
         if (run_once(&cmds[c]) != 0) {
           return 1;
         }
+        runs[(size_t)c * (size_t)count + (size_t)i] = now_us() - t0;
       }
-      per[c][r] = (now_us() - t0) / count;
+    }
+    for (int c = 0; c < n; ++c) {
+      per[c][r] = median(runs + (size_t)c * (size_t)count, count);
     }
   }
   for (int c = 0; c < n; ++c) {
-    qsort(per[c], (size_t)rounds, sizeof(double), cmp_double);
-    double median = rounds % 2 ? per[c][rounds / 2]
-                               : (per[c][rounds / 2 - 1] + per[c][rounds / 2]) / 2;
-    printf("%s %.1f %.1f %.1f\n", cmds[c].name, median, per[c][0], per[c][rounds - 1]);
+    double m = median(per[c], rounds);  // sorts per[c]
+    printf("%s %.1f %.1f %.1f\n", cmds[c].name, m, per[c][0], per[c][rounds - 1]);
   }
+  free(runs);
   return 0;
 }
