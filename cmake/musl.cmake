@@ -2,11 +2,13 @@
 # by the same g++ against musl's C headers and only the header-only parts of libstdc++, linked
 # static-pie against musl's libc.a. Included from CMakeLists.txt after the unroot target exists.
 #
-# Why: static glibc spends ~0.4 ms starting up (IRELATIVE relocs, tunables, TLS, stdio init) on
-# every container start and `docker exec`; musl's start-up is ~0.05 ms (docs/benchmarks.md).
-# Why it is possible: unroot's src/ uses no iostreams, locale, exceptions or RTTI, so the out-of-line
-# parts of libstdc++ it needs are operator new/delete and the std::__throw_* helpers, which
-# src/cxx_runtime.cpp supplies. Debian ships musl for C only (musl-tools: musl-gcc + a specs file).
+# Why: unroot runs on every container start and `docker exec`. A static program that only
+# execv()s costs ~0.44 ms per start with glibc and ~0.08 ms with musl (docs/benchmarks.md); the
+# musl build of unroot is also a tenth of the size.
+# Why it is possible: unroot's src/ uses no iostreams, locale, exceptions or RTTI, so the
+# out-of-line parts of libstdc++ it needs are operator new/delete and the std::__throw_* helpers,
+# which src/cxx_runtime.cpp supplies, and libstdc++'s headers need only src/musl_prelude.hpp.
+# Debian ships musl for C only (musl-tools: musl-gcc and a specs file).
 #
 # UNROOT_MUSL=ON builds it when the pieces are there; when they are not (no musl-gcc, or a
 # compiler other than GCC, whose libstdc++ headers and crtbegin we use), the build says why and
@@ -25,12 +27,12 @@ if(NOT UNROOT_MUSL)
   unroot_musl_disable("UNROOT_MUSL=OFF")
   return()
 endif()
-if(NOT TARGET unroot OR NOT TARGET unroot_core)
-  unroot_musl_disable("include cmake/musl.cmake after the unroot and unroot_core targets")
-  return()
-endif()
 if(UNROOT_SANITIZE)
   unroot_musl_disable("UNROOT_SANITIZE=ON (the sanitizer run-times need glibc)")
+  return()
+endif()
+if(NOT TARGET unroot OR NOT TARGET unroot_core)
+  unroot_musl_disable("include cmake/musl.cmake after the unroot and unroot_core targets")
   return()
 endif()
 if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
@@ -121,7 +123,7 @@ target_link_libraries(unroot-musl PRIVATE hardening)
 target_include_directories(unroot-musl PRIVATE
   $<TARGET_PROPERTY:unroot_core,INCLUDE_DIRECTORIES>)
 target_compile_definitions(unroot-musl PRIVATE
-  $<TARGET_PROPERTY:unroot_core,COMPILE_DEFINITIONS> UNROOT_MUSL_BUILD=1)
+  $<TARGET_PROPERTY:unroot_core,COMPILE_DEFINITIONS>)
 
 set(_sys "")
 foreach(d ${_libstdcxx_include} ${UNROOT_MUSL_INCLUDE} ${_uapi} ${_gcc_include})
@@ -134,7 +136,7 @@ target_compile_options(unroot-musl PRIVATE
   -include "${CMAKE_CURRENT_SOURCE_DIR}/src/musl_prelude.hpp"
   # Size over speed: start-up cost is exec + page faults, and unroot runs once per container.
   # Measured on the part-1 core (stripped bytes): -Os 100,072; + -flto 87,784; + no unwind
-  # tables 79,512. -flto inlines and drops across files. Unwind tables (.eh_frame, 10 KB) serve
+  # tables 79,512 (83,608 after part 1's review fixes). -flto inlines and drops across files. Unwind tables (.eh_frame, 10 KB) serve
   # only exceptions, which src/ does not have, and debuggers, which use the unstripped binary.
   -Os -flto -fno-asynchronous-unwind-tables -fno-unwind-tables
   -ffunction-sections -fdata-sections)
