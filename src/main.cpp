@@ -10,6 +10,7 @@
 #include "options.hpp"
 #include "plan.hpp"
 #include "privdrop.hpp"
+#include "sockets.hpp"
 #include "sys.hpp"
 #include "userdb.hpp"
 
@@ -150,6 +151,30 @@ int main(int argc, char** argv, char** envp) {
   }
   if (plan->dry_run) {
     return print(STDOUT_FILENO, unroot::describe_plan(*plan));
+  }
+
+  // --listen: bind while still root, then put the sockets at 3, 4, ... last, when no other
+  // descriptor of ours is open (place_listen_fds's contract).
+  auto sockets = unroot::bind_listen_sockets(plan->listen, plan->backlog,
+                                             {plan->identity.uid, plan->identity.gid});
+  if (!sockets) {
+    return report(sockets.error(), kExitOwnError);
+  }
+  auto placed = unroot::place_listen_fds(std::move(*sockets));
+  if (!placed) {
+    return report(placed.error(), kExitOwnError);
+  }
+  if (opts->verbose) {
+    std::string text;
+    for (std::size_t i = 0; i < plan->listen.size(); ++i) {
+      text += std::string(kProg) + ": fd " + std::to_string(3 + i) + ": " +
+              unroot::describe(plan->listen[i]) + "\n";
+    }
+    for (const unroot::FdMove& m : *placed) {
+      text += std::string(kProg) + ": inherited fd " + std::to_string(m.from) + " moved to " +
+              std::to_string(m.to) + " to make room for the --listen sockets\n";
+    }
+    (void)unroot::write_all(STDERR_FILENO, text.data(), text.size());
   }
 
   if (auto s = unroot::switch_identity(*plan); !s) {

@@ -127,6 +127,14 @@ std::string started_as(const Caller& c) { return "started as uid " + std::to_str
 
 Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFile& group,
                        char* const* envp, const Caller& caller) {
+  // --listen grammar first: a typo in an address is reported as itself, whoever runs unroot.
+  auto listen = parse_listen_all(opts.listen);
+  if (!listen) {
+    return listen.error();
+  }
+  if (opts.backlog >= 0 && listen->empty()) {
+    return Error{"--backlog has no effect without --listen"};
+  }
   auto spec = parse_user_spec(opts.user_spec);
   if (!spec) {
     return spec.error();
@@ -232,6 +240,35 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
     plan.env.emplace_back(*e);
   }
   set_env(plan.env, "HOME", target.home);
+
+  // Socket activation (sd_listen_fds(3)): the sockets become fds 3, 4, ... in --listen order;
+  // unroot execs in place, so LISTEN_PID is its own pid.
+  plan.listen = std::move(*listen);
+  plan.backlog = opts.backlog < 0 ? kDefaultBacklog : opts.backlog;
+  bool had_pidfdid = find_env(plan.env, "LISTEN_PIDFDID").has_value();
+  plan.env = with_listen_env(std::move(plan.env), plan.listen, caller.pid);
+  for (std::size_t i = 0; i < plan.listen.size(); ++i) {
+    const ListenSpec& l = plan.listen[i];
+    std::string note =
+        "listen: fd " + std::to_string(3 + i) + " name=" + l.name + ": " + describe(l);
+    if (l.transport == Transport::kUnix) {
+      note += " (owner " + std::to_string(target.uid) + ":" + std::to_string(target.gid) +
+              ", mode 0660)";
+    }
+    plan.notes.push_back(std::move(note));
+  }
+  if (!plan.listen.empty()) {
+    plan.notes.push_back("listen backlog: " + std::to_string(plan.backlog));
+    for (std::string_view key : {"LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"}) {
+      plan.notes.push_back("env: " + std::string(key) + "=" +
+                           std::string(find_env(plan.env, key).value_or("")));
+    }
+    if (had_pidfdid) {
+      plan.notes.push_back(
+          "env: LISTEN_PIDFDID removed (it names the process an outer "
+          "systemd started, not these sockets)");
+    }
+  }
 
   std::optional<std::string_view> path = find_env(plan.env, "PATH");
   plan.command = plan_command(opts.command.front(), path);

@@ -14,6 +14,7 @@
 
 #include "caps.hpp"
 #include "exec.hpp"
+#include "listen_addr.hpp"
 #include "options.hpp"
 #include "result.hpp"
 #include "userdb.hpp"
@@ -54,6 +55,8 @@ struct Plan {
   bool drop_bounding = false;  // drop all but keep_caps from the bounding set
   bool setsid = false;
   bool dry_run = false;
+  std::vector<ListenSpec> listen;  // --listen sockets, bound as root, passed as fds 3, 4, ...
+  int backlog = kDefaultBacklog;   // listen(2) backlog for stream sockets (--backlog)
   std::vector<std::string> notes;  // facts --dry-run shows that a real run acts on
   CommandPlan command;
   std::vector<char*> argv;       // the command's argv, NULL-terminated (points into our argv)

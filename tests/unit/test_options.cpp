@@ -44,13 +44,15 @@ TEST_CASE("missing arguments are usage errors", "[options]") {
 }
 
 TEST_CASE("options stop at the user-spec and after --", "[options]") {
-  auto r = Argv({"--dry-run", "nobody", "ls", "--help", "-v"}).parse();
+  Argv a({"--dry-run", "nobody", "ls", "--help", "-v"});  // views point into it: keep it alive
+  auto r = a.parse();
   REQUIRE(r);
   CHECK(r->dry_run);
   CHECK_FALSE(r->help);
   REQUIRE(r->command.size() == 3);
   CHECK(std::string(r->command[1]) == "--help");
-  auto d = Argv({"--", "-odd", "cmd"}).parse();
+  Argv b({"--", "-odd", "cmd"});
+  auto d = b.parse();
   REQUIRE(d);
   CHECK(d->user_spec == "-odd");
 }
@@ -86,7 +88,8 @@ TEST_CASE("--backlog is strict", "[options]") {
 }
 
 TEST_CASE("the empty user-spec is a user-spec", "[options]") {
-  auto r = Argv({"", "id"}).parse();
+  Argv a({"", "id"});
+  auto r = a.parse();
   REQUIRE(r);
   CHECK(r->user_spec.empty());
 }

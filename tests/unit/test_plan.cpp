@@ -297,3 +297,46 @@ TEST_CASE("--allow-new-privs leaves the bounding set whole and dry-run says why"
   REQUIRE(q);
   CHECK(q->drop_bounding);
 }
+
+TEST_CASE("a bad --listen is reported before the user is looked up", "[plan][listen]") {
+  auto p = plan_for({"--listen", "localhost:80", "no-such-user", "x"});
+  REQUIRE_FALSE(p);
+  CHECK(p.error().what ==
+        "--listen 'localhost:80': host names are not resolved; use a numeric address such as "
+        "127.0.0.1 or [::1]");
+}
+
+TEST_CASE("--backlog without --listen is an error, with it the plan carries it", "[plan][listen]") {
+  auto lone = plan_for({"--backlog", "64", "node", "x"});
+  REQUIRE_FALSE(lone);
+  CHECK(lone.error().what == "--backlog has no effect without --listen");
+  auto p = plan_for({"--backlog", "64", "--listen", "80", "node", "x"});
+  REQUIRE(p);
+  CHECK(p->backlog == 64);
+  auto d = plan_for({"--listen", "80", "node", "x"});
+  REQUIRE(d);
+  CHECK(d->backlog == 4096);
+}
+
+TEST_CASE("--listen sets the socket-activation environment for unroot's own pid",
+          "[plan][listen]") {
+  Caller c = root_caller();
+  c.pid = 4321;
+  auto p = plan_for({"-l", "http=127.0.0.1:80", "-l", "unix:/run/a.sock", "node", "x"}, c,
+                    {"PATH=/bin", "LISTEN_FDS=5", "LISTEN_PIDFDID=7", "LISTEN_PID=1"});
+  REQUIRE(p);
+  REQUIRE(p->listen.size() == 2);
+  CHECK(p->listen[0].name == "http");
+  CHECK(p->listen[1].path == "/run/a.sock");
+  CHECK(find_env(p->env, "LISTEN_FDS") == "2");
+  CHECK(find_env(p->env, "LISTEN_PID") == "4321");
+  CHECK(find_env(p->env, "LISTEN_FDNAMES") == "http:unknown");
+  CHECK_FALSE(find_env(p->env, "LISTEN_PIDFDID"));
+  std::string shown = describe_plan(*p);
+  CHECK_THAT(shown, Catch::Contains("listen: fd 3 name=http: tcp 127.0.0.1:80\n"));
+  CHECK_THAT(shown, Catch::Contains("listen: fd 4 name=unknown: unix /run/a.sock (owner "
+                                    "1000:1000, mode 0660)\n"));
+  CHECK_THAT(shown, Catch::Contains("env: LISTEN_FDS=2\nenv: LISTEN_PID=4321\n"
+                                    "env: LISTEN_FDNAMES=http:unknown\n"));
+  CHECK_THAT(shown, Catch::Contains("env: LISTEN_PIDFDID removed"));
+}

@@ -1,0 +1,815 @@
+// SPDX-License-Identifier: MIT
+// e2e for --listen and --keep-cap: the real unroot binds as root and a real server (node, or the
+// listen_probe consumer) runs as nobody. Root cases ([.][root]) run in a fresh network namespace
+// that this process enters for the test and leaves afterwards, so the servers and the test's
+// clients share loopback and nothing reaches the host's network. Every wait is bounded.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "harness.hpp"
+
+using namespace e2e;
+
+namespace {
+
+long now_ms() {
+  struct timespec ts {};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void require_root() {
+  if (!is_root()) {
+    FAIL("this case needs root; run it through scripts/run-root-tests.sh");
+  }
+}
+
+std::string basic_etc() { return fixtures_dir() + "/basic"; }
+std::string probe_bin() { return LISTEN_PROBE_BIN; }
+std::string server_js() { return NODE_SERVER_JS; }
+
+// The node binary on this machine. CI installs Debian's nodejs when it is missing (.ci/run); a
+// missing node is a failure, not a skip, so the Node.js cases cannot silently vanish.
+std::string node_bin() {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    std::string candidate = dir + "/node";
+    if (!dir.empty() && ::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+  }
+  FAIL("node not found in PATH; install Debian's nodejs (apt-get install -y nodejs)");
+  return {};
+}
+
+// This process in a fresh network namespace (lo up, unprivileged ports from 1024 as on a stock
+// kernel) for the lifetime of the object; the previous namespace is restored afterwards.
+class FreshNetns {
+ public:
+  FreshNetns() {
+    orig_ = ::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    REQUIRE(orig_ >= 0);
+    REQUIRE(::unshare(CLONE_NEWNET) == 0);
+    int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    REQUIRE(s >= 0);
+    struct ifreq ifr {};
+    std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+    REQUIRE(::ioctl(s, SIOCGIFFLAGS, &ifr) == 0);
+    ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
+    REQUIRE(::ioctl(s, SIOCSIFFLAGS, &ifr) == 0);
+    ::close(s);
+    // Per network namespace (since Linux 4.11): the host's setting does not matter here.
+    int f = ::open("/proc/sys/net/ipv4/ip_unprivileged_port_start", O_WRONLY | O_CLOEXEC);
+    REQUIRE(f >= 0);
+    REQUIRE(::write(f, "1024", 4) == 4);
+    ::close(f);
+  }
+  ~FreshNetns() {
+    (void)!::setns(orig_, CLONE_NEWNET);
+    ::close(orig_);
+  }
+  FreshNetns(const FreshNetns&) = delete;
+  FreshNetns& operator=(const FreshNetns&) = delete;
+
+ private:
+  int orig_ = -1;
+};
+
+// A command started in the background (unroot, which becomes the server), with the fixture
+// /etc mounted in its own private mount namespace and stdout/stderr to files. `setup` runs in
+// the child and returns how many descriptors it placed at 3, 4, ...; every other descriptor
+// above 2 is closed before exec. Killed at scope exit if still running.
+class Background {
+ public:
+  Background(std::vector<std::string> argv, std::vector<std::string> env,
+             std::function<int()> setup = {}, bool listen_pid_self = false)
+      : dir_("unroot-listen") {
+    out_path_ = dir_.path() + "/out";
+    err_path_ = dir_.path() + "/err";
+    std::vector<char*> cargv;
+    for (auto& a : argv) {
+      cargv.push_back(a.data());
+    }
+    cargv.push_back(nullptr);
+    std::string etc = basic_etc();
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      if (listen_pid_self) {
+        env.push_back("LISTEN_PID=" + std::to_string(::getpid()));
+      }
+      std::vector<char*> cenv;
+      for (auto& e : env) {
+        cenv.push_back(e.data());
+      }
+      cenv.push_back(nullptr);
+      int in = ::open("/dev/null", O_RDONLY);
+      int out = ::open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      int err = ::open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (in < 0 || out < 0 || err < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 ||
+          ::dup2(err, 2) < 0) {
+        _exit(250);
+      }
+      ::signal(SIGPIPE, SIG_DFL);
+      sigset_t none;
+      sigemptyset(&none);
+      ::sigprocmask(SIG_SETMASK, &none, nullptr);
+      if (::unshare(CLONE_NEWNS) != 0 ||
+          ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+          ::mount(etc.c_str(), "/etc", nullptr, MS_BIND, nullptr) != 0) {
+        _exit(251);
+      }
+      int kept = setup ? setup() : 0;
+      ::close_range(3 + static_cast<unsigned>(kept), ~0U, 0);  // only what the case asks for
+      ::execve(cargv[0], cargv.data(), cenv.data());
+      _exit(252);
+    }
+  }
+  ~Background() {
+    if (pid_ > 0 && !reaped_) {
+      ::kill(pid_, SIGKILL);
+      int st = 0;
+      ::waitpid(pid_, &st, 0);
+    }
+  }
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+
+  pid_t pid() const { return pid_; }
+
+  // Waits up to timeout_ms for the exit; SIGKILL after that. Returns the exit code, or
+  // 128+signal, or -1 on timeout.
+  int wait(int timeout_ms = 10000) {
+    long deadline = now_ms() + timeout_ms;
+    int st = 0;
+    for (;;) {
+      pid_t w = ::waitpid(pid_, &st, WNOHANG);
+      if (w == pid_) {
+        break;
+      }
+      if (now_ms() > deadline) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &st, 0);
+        reaped_ = true;
+        return -1;
+      }
+      ::usleep(5000);
+    }
+    reaped_ = true;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  }
+  bool running() {
+    int st = 0;
+    return !reaped_ && ::waitpid(pid_, &st, WNOHANG) == 0;
+  }
+  std::string out() const { return read_file(out_path_); }
+  std::string err() const { return read_file(err_path_); }
+
+ private:
+  TempDir dir_;
+  std::string out_path_, err_path_;
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+};
+
+std::vector<std::string> server_env() {
+  return {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/root", "NODE_ENV=production"};
+}
+
+// Connects to addr (retrying while nothing listens yet, up to timeout_ms); -1 on failure.
+int connect_to(const sockaddr* addr, socklen_t len, int type, int timeout_ms = 10000) {
+  long deadline = now_ms() + timeout_ms;
+  for (;;) {
+    int s = ::socket(addr->sa_family, type | SOCK_CLOEXEC, 0);
+    REQUIRE(s >= 0);
+    if (::connect(s, addr, len) == 0) {
+      return s;
+    }
+    int e = errno;
+    ::close(s);
+    if ((e != ECONNREFUSED && e != ENOENT) || now_ms() > deadline) {
+      return -1;
+    }
+    ::usleep(20000);
+  }
+}
+
+sockaddr_in ipv4(const char* ip, int port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  REQUIRE(::inet_pton(AF_INET, ip, &a.sin_addr) == 1);
+  return a;
+}
+
+sockaddr_in6 ipv6(const char* ip, int port) {
+  sockaddr_in6 a{};
+  a.sin6_family = AF_INET6;
+  a.sin6_port = htons(static_cast<uint16_t>(port));
+  REQUIRE(::inet_pton(AF_INET6, ip, &a.sin6_addr) == 1);
+  return a;
+}
+
+sockaddr_un unix_addr(const std::string& path) {
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  REQUIRE(path.size() < sizeof a.sun_path);
+  std::memcpy(a.sun_path, path.c_str(), path.size() + 1);
+  return a;
+}
+
+// Everything the peer sends until it closes (or timeout_ms passes).
+std::string read_all(int s, int timeout_ms = 10000) {
+  std::string got;
+  long deadline = now_ms() + timeout_ms;
+  for (;;) {
+    long left = deadline - now_ms();
+    struct pollfd p = {s, POLLIN, 0};
+    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) {
+      break;
+    }
+    char buf[4096];
+    ssize_t n = ::read(s, buf, sizeof buf);
+    if (n <= 0) {
+      break;
+    }
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  return got;
+}
+
+// One HTTP/1.0 GET; returns the body ("" when nothing answered).
+template <typename Addr>
+std::string http_get(const Addr& addr, const char* path = "/") {
+  int s = connect_to(reinterpret_cast<const sockaddr*>(&addr), sizeof addr, SOCK_STREAM);
+  if (s < 0) {
+    return {};
+  }
+  std::string req = std::string("GET ") + path + " HTTP/1.0\r\nHost: test\r\n\r\n";
+  REQUIRE(::write(s, req.data(), req.size()) == static_cast<ssize_t>(req.size()));
+  std::string resp = read_all(s);
+  ::close(s);
+  auto body = resp.find("\r\n\r\n");
+  INFO("response: " << resp);
+  REQUIRE(resp.rfind("HTTP/1.1 200", 0) == 0);
+  return body == std::string::npos ? std::string() : resp.substr(body + 4);
+}
+
+// The value of "key": in server.js's flat JSON: strings without quotes, numbers as text.
+std::string json_field(const std::string& json, const std::string& key) {
+  std::string k = "\"" + key + "\":";
+  auto at = json.find(k);
+  if (at == std::string::npos) {
+    return "(missing)";
+  }
+  at += k.size();
+  if (json.compare(at, 4, "null") == 0) {
+    return "null";
+  }
+  if (json[at] == '"') {
+    auto end = json.find('"', at + 1);
+    return json.substr(at + 1, end - at - 1);
+  }
+  auto end = json.find_first_of(",}", at);
+  return json.substr(at, end - at);
+}
+
+// A field of /proc/PID/status ("Uid", "CapEff", ...), as the kernel reports it.
+std::string proc_status(pid_t pid, const std::string& field) {
+  std::istringstream in(read_file("/proc/" + std::to_string(pid) + "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) {
+      auto v = line.substr(field.size() + 1);
+      return v.substr(v.find_first_not_of(" \t"));
+    }
+  }
+  return "(missing)";
+}
+
+// Stops a node server the way `docker stop` does and expects server.js's clean exit.
+void stop_node(Background& server) {
+  REQUIRE(::kill(server.pid(), SIGTERM) == 0);
+  CHECK(server.wait(5000) == 0);
+}
+
+std::vector<std::string> unroot_cmd(std::vector<std::string> args) {
+  args.insert(args.begin(), unroot_bin());
+  return args;
+}
+
+}  // namespace
+
+TEST_CASE("node serves port 80 through --listen as nobody, keeping unroot's PID", "[.][root]") {
+  require_root();
+  FreshNetns ns;
+  Background server(unroot_cmd({"--listen", "80", "nobody", node_bin(), server_js()}),
+                    server_env());
+  std::string body = http_get(ipv4("127.0.0.1", 80));
+  INFO("stderr: " << server.err() << "\nbody: " << body);
+  REQUIRE_FALSE(body.empty());
+  CHECK(json_field(body, "uid") == "65534");
+  CHECK(json_field(body, "gid") == "65534");
+  CHECK(json_field(body, "pid") == std::to_string(server.pid()));
+  CHECK(json_field(body, "capEff") == "0000000000000000");
+  CHECK(json_field(body, "noNewPrivs") == "1");
+  CHECK(json_field(body, "listenFdNames") == "unknown");
+  CHECK(proc_status(server.pid(), "Uid") == "65534\t65534\t65534\t65534");
+  CHECK(proc_status(server.pid(), "CapPrm") == "0000000000000000");
+  // The bare port is dual-stack: the same socket answers on IPv6.
+  CHECK(json_field(http_get(ipv6("::1", 80)), "uid") == "65534");
+  stop_node(server);
+  CHECK_THAT(server.out(), Catch::Contains("listening on fd 3 (from unroot --listen)"));
+}
+
+TEST_CASE("two named sockets reach node in order with their names", "[.][root]") {
+  require_root();
+  FreshNetns ns;
+  Background server(unroot_cmd({"--listen", "http=127.0.0.1:80", "--listen", "admin=127.0.0.1:81",
+                                "nobody", node_bin(), server_js()}),
+                    server_env());
+  std::string body = http_get(ipv4("127.0.0.1", 80));
+  INFO("stderr: " << server.err());
+  CHECK(json_field(body, "listenFdNames") == "http:admin");
+  CHECK(json_field(body, "uid") == "65534");
+  // fd 4 is a listening socket too (server.js only serves fd 3; the kernel still accepts).
+  sockaddr_in admin = ipv4("127.0.0.1", 81);
+  int s = connect_to(reinterpret_cast<const sockaddr*>(&admin), sizeof admin, SOCK_STREAM, 2000);
+  CHECK(s >= 0);
+  if (s >= 0) {
+    ::close(s);
+  }
+  stop_node(server);
+}
+
+TEST_CASE("an IPv6 [::1]:80 socket serves node on IPv6 only", "[.][root]") {
+  require_root();
+  FreshNetns ns;
+  Background server(unroot_cmd({"-l", "[::1]:80", "nobody", node_bin(), server_js()}),
+                    server_env());
+  std::string body = http_get(ipv6("::1", 80));
+  INFO("stderr: " << server.err());
+  CHECK(json_field(body, "uid") == "65534");
+  sockaddr_in v4 = ipv4("127.0.0.1", 80);
+  CHECK(connect_to(reinterpret_cast<const sockaddr*>(&v4), sizeof v4, SOCK_STREAM, 0) == -1);
+  stop_node(server);
+}
+
+TEST_CASE("a UDP socket on port 53 answers datagrams as nobody", "[.][root]") {
+  require_root();
+  FreshNetns ns;
+  Background probe(
+      unroot_cmd({"--listen", "dns=udp://127.0.0.1:53", "nobody", probe_bin(), "--serve"}),
+      server_env());
+  sockaddr_in to = ipv4("127.0.0.1", 53);
+  std::string reply;
+  // The socket exists from the moment unroot bound it; resend in case the first datagram
+  // arrived before the bind. Bounded: 50 tries, 100 ms each.
+  int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  REQUIRE(s >= 0);
+  for (int i = 0; i < 50 && reply.empty(); ++i) {
+    (void)!::sendto(s, "q", 1, 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+    struct pollfd p = {s, POLLIN, 0};
+    if (::poll(&p, 1, 100) == 1) {
+      char buf[512];
+      ssize_t n = ::recv(s, buf, sizeof buf, 0);
+      if (n > 0) {
+        reply.assign(buf, static_cast<std::size_t>(n));
+      }
+    }
+  }
+  ::close(s);
+  INFO("probe out: " << probe.out() << "\nerr: " << probe.err());
+  CHECK(reply == "hello dns uid=65534\n");
+  CHECK(probe.wait() == 0);
+  CHECK_THAT(probe.out(), Catch::Contains("fd=3 name=dns family=inet type=dgram listening=0 "
+                                          "addr=127.0.0.1:53\n"));
+}
+
+TEST_CASE("a unix socket is owned by the target user, mode 0660, and serves node", "[.][root]") {
+  require_root();
+  FreshNetns ns;
+  TempDir dir("unroot-unix");
+  std::string path = dir.path() + "/app.sock";
+  Background server(unroot_cmd({"--listen", "unix:" + path, "nobody", node_bin(), server_js()}),
+                    server_env());
+  std::string body = http_get(unix_addr(path));
+  INFO("stderr: " << server.err());
+  CHECK(json_field(body, "uid") == "65534");
+  struct stat st {};
+  REQUIRE(::lstat(path.c_str(), &st) == 0);
+  CHECK(S_ISSOCK(st.st_mode));
+  CHECK(st.st_uid == 65534);
+  CHECK(st.st_gid == 65534);
+  CHECK((st.st_mode & 07777) == 0660);
+  stop_node(server);
+}
+
+TEST_CASE("a stale unix socket file is replaced; a live one or a non-socket is refused",
+          "[.][root]") {
+  require_root();
+  TempDir dir("unroot-unix");
+  std::string path = dir.path() + "/app.sock";
+  std::string marker = dir.path() + "/ran";
+  sockaddr_un addr = unix_addr(path);
+
+  SECTION("stale socket: replaced") {
+    int old = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(::bind(old, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
+    ::close(old);  // the file stays; nobody listens: stale
+    Background probe(unroot_cmd({"--listen", "unix:" + path, "nobody", probe_bin()}), server_env());
+    CHECK(probe.wait() == 0);
+    INFO("err: " << probe.err());
+    CHECK_THAT(probe.out(), Catch::Contains("fd=3 name=unknown family=unix type=stream "
+                                            "listening=1 addr=" +
+                                            path + "\n"));
+  }
+  SECTION("live socket: in use") {
+    int live = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(::bind(live, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(live, 4) == 0);
+    Background cmd(unroot_cmd({"--listen", "unix:" + path, "nobody", "/usr/bin/touch", marker}),
+                   server_env());
+    CHECK(cmd.wait() == 125);
+    CHECK(cmd.err() == "unroot: --listen 'unix:" + path + "': " + path +
+                           " is in use by a running server: Address already in use\n");
+    CHECK(::access(marker.c_str(), F_OK) != 0);
+    ::close(live);
+  }
+  SECTION("live socket with a full backlog: in use, without blocking") {
+    int live = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(::bind(live, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(live, 0) == 0);
+    std::vector<int> fillers;  // never accepted: fill the backlog until connect would block
+    for (int i = 0; i < 8; ++i) {
+      int c = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+      if (::connect(c, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(c);
+        break;
+      }
+      fillers.push_back(c);
+    }
+    Background cmd(unroot_cmd({"--listen", "unix:" + path, "nobody", "/usr/bin/touch", marker}),
+                   server_env());
+    CHECK(cmd.wait(5000) == 125);
+    CHECK_THAT(cmd.err(), Catch::Contains("is in use by a running server"));
+    for (int c : fillers) {
+      ::close(c);
+    }
+    ::close(live);
+  }
+  SECTION("regular file: refused and left alone") {
+    dir.file("app.sock", "precious");
+    Background cmd(unroot_cmd({"--listen", "unix:" + path, "nobody", "/usr/bin/touch", marker}),
+                   server_env());
+    CHECK(cmd.wait() == 125);
+    CHECK(cmd.err() == "unroot: --listen 'unix:" + path + "': " + path +
+                           " exists and is not a socket; unroot replaces only a stale socket "
+                           "file\n");
+    CHECK(read_file(path) == "precious");
+    CHECK(::access(marker.c_str(), F_OK) != 0);
+  }
+  SECTION("symlink at the path, even to a stale socket: refused, not followed") {
+    std::string elsewhere = dir.path() + "/elsewhere.sock";
+    sockaddr_un other = unix_addr(elsewhere);
+    int old = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(::bind(old, reinterpret_cast<const sockaddr*>(&other), sizeof other) == 0);
+    ::close(old);
+    REQUIRE(::symlink(elsewhere.c_str(), path.c_str()) == 0);
+    Background cmd(unroot_cmd({"--listen", "unix:" + path, "nobody", "/usr/bin/touch", marker}),
+                   server_env());
+    CHECK(cmd.wait() == 125);
+    CHECK_THAT(cmd.err(), Catch::Contains("exists and is not a socket"));
+    struct stat st {};
+    REQUIRE(::lstat(elsewhere.c_str(), &st) == 0);
+    CHECK(st.st_uid == 0);  // the link's target was not chowned
+    CHECK(::access(marker.c_str(), F_OK) != 0);
+  }
+  SECTION("sticky directory writable by all (like /tmp): accepted") {
+    std::string sticky = dir.path() + "/sticky";
+    REQUIRE(::mkdir(sticky.c_str(), 0777) == 0);
+    REQUIRE(::chmod(sticky.c_str(), 01777) == 0);
+    Background probe(unroot_cmd({"--listen", "unix:" + sticky + "/x.sock", "nobody", probe_bin()}),
+                     server_env());
+    CHECK(probe.wait() == 0);
+    INFO("err: " << probe.err());
+    struct stat st {};
+    REQUIRE(::lstat((sticky + "/x.sock").c_str(), &st) == 0);
+    CHECK(st.st_uid == 65534);
+  }
+  SECTION("directory writable by others without the sticky bit: refused") {
+    std::string open_dir = dir.path() + "/open";
+    REQUIRE(::mkdir(open_dir.c_str(), 0777) == 0);
+    REQUIRE(::chmod(open_dir.c_str(), 0777) == 0);
+    Background cmd(unroot_cmd({"--listen", "unix:" + open_dir + "/x.sock", "nobody",
+                               "/usr/bin/touch", marker}),
+                   server_env());
+    CHECK(cmd.wait() == 125);
+    CHECK_THAT(cmd.err(), Catch::Contains("is writable by group or others without the sticky "
+                                          "bit"));
+    CHECK(::access((open_dir + "/x.sock").c_str(), F_OK) != 0);
+    CHECK(::access(marker.c_str(), F_OK) != 0);
+  }
+  SECTION("a later failure removes the socket file an earlier --listen created") {
+    FreshNetns ns;
+    int busy = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a = ipv4("127.0.0.1", 80);
+    REQUIRE(::bind(busy, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::listen(busy, 4) == 0);
+    Background cmd(unroot_cmd({"--listen", "unix:" + path, "--listen", "127.0.0.1:80", "nobody",
+                               "/usr/bin/touch", marker}),
+                   server_env());
+    CHECK(cmd.wait() == 125);
+    CHECK_THAT(cmd.err(), Catch::Contains("Address already in use"));
+    CHECK(::access(path.c_str(), F_OK) != 0);
+    CHECK(::access(marker.c_str(), F_OK) != 0);
+    ::close(busy);
+  }
+  SECTION("missing directory: refused") {
+    Background cmd(unroot_cmd({"--listen", "unix:" + dir.path() + "/no/x.sock", "nobody",
+                               "/usr/bin/touch", marker}),
+                   server_env());
+    CHECK(cmd.wait() == 125);
+    CHECK(cmd.err() == "unroot: --listen 'unix:" + dir.path() + "/no/x.sock': open directory " +
+                           dir.path() + "/no: No such file or directory\n");
+    CHECK(::access(marker.c_str(), F_OK) != 0);
+  }
+}
+
+TEST_CASE("a C consumer sees exactly the socket-activation protocol", "[.][root]") {
+  require_root();
+  FreshNetns ns;
+  TempDir dir("unroot-unix");
+  std::string path = dir.path() + "/p.sock";
+  std::vector<std::string> env = server_env();
+  env.push_back("LISTEN_PIDFDID=12345");  // from an outer systemd: must not reach the command
+  env.push_back("LISTEN_FDS=9");
+  Background probe(
+      unroot_cmd({"--listen", "http=127.0.0.1:80", "--listen", "dns=udp://[::1]:53", "--listen",
+                  "unix:" + path, "--listen", "8080", "nobody", probe_bin()}),
+      env);
+  int code = probe.wait();
+  INFO("err: " << probe.err());
+  CHECK(code == 0);
+  std::string pid = std::to_string(probe.pid());
+  CHECK(probe.out() == "pid=" + pid + " listen_pid=" + pid +
+                           " listen_fds=4 names=http:dns:unknown:unknown\n" +
+                           "uid=65534 gid=65534 pidfdid=(unset)\n"
+                           "fd=3 name=http family=inet type=stream listening=1 addr=127.0.0.1:80\n"
+                           "fd=4 name=dns family=inet6 type=dgram listening=0 addr=[::1]:53\n"
+                           "fd=5 name=unknown family=unix type=stream listening=1 addr=" +
+                           path +
+                           "\n"
+                           "fd=6 name=unknown family=inet6 type=stream listening=1 addr=[::]:8080\n"
+                           "other_fds=none\n");
+}
+
+TEST_CASE("inherited descriptors at 3 and 4 are moved above the sockets, not clobbered",
+          "[.][root]") {
+  require_root();
+  FreshNetns ns;
+  TempDir dir("unroot-fds");
+  std::string kept = dir.file("kept", "inherited\n");
+  std::string lost = dir.file("cloexec", "x\n");
+  auto setup = [&] {
+    int a = ::fcntl(::open(kept.c_str(), O_RDONLY), F_DUPFD, 100);
+    int b = ::fcntl(::open(lost.c_str(), O_RDONLY), F_DUPFD, 100);
+    // Fd 3 without FD_CLOEXEC (meant for the command), fd 4 with it (meant to close at exec).
+    if (a < 0 || b < 0 || ::dup2(a, 3) != 3 || ::dup3(b, 4, O_CLOEXEC) != 4) {
+      _exit(253);
+    }
+    return 2;
+  };
+  Background probe(
+      unroot_cmd({"--listen", "127.0.0.1:80", "--listen", "127.0.0.1:81", "nobody", probe_bin()}),
+      server_env(), setup);
+  CHECK(probe.wait() == 0);
+  INFO("err: " << probe.err());
+  std::string out = probe.out();
+  CHECK_THAT(out, Catch::Contains("fd=3 name=unknown family=inet type=stream listening=1 "
+                                  "addr=127.0.0.1:80\n"));
+  CHECK_THAT(out, Catch::Contains("fd=4 name=unknown family=inet type=stream listening=1 "
+                                  "addr=127.0.0.1:81\n"));
+  // The inherited file survives at a number above the sockets (which one is not promised); the
+  // close-on-exec one still closes at exec.
+  CHECK_THAT(out, !Catch::Contains(lost));
+  auto at = out.find("other_fds=");
+  REQUIRE(at != std::string::npos);
+  std::string others = out.substr(at + 10);
+  auto colon = others.find(':');
+  REQUIRE(colon != std::string::npos);
+  CHECK(std::stoi(others.substr(0, colon)) > 4);
+  CHECK(others.substr(colon) == ":" + kept + "\n");
+}
+
+TEST_CASE("without --listen, sockets and LISTEN_* from a supervisor pass through", "[.][root]") {
+  require_root();
+  FreshNetns ns;
+  int outer = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a = ipv4("127.0.0.1", 8443);
+  REQUIRE(::bind(outer, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(outer, 4) == 0);
+  std::vector<std::string> env = server_env();
+  env.push_back("LISTEN_FDS=1");
+  env.push_back("LISTEN_FDNAMES=podman");
+  auto setup = [&] {
+    if (::dup2(outer, 3) != 3) {  // dup2 clears FD_CLOEXEC: as podman passes it
+      _exit(253);
+    }
+    return 1;
+  };
+  Background probe(unroot_cmd({"nobody", probe_bin()}), env, setup, /*listen_pid_self=*/true);
+  CHECK(probe.wait() == 0);
+  INFO("err: " << probe.err());
+  CHECK_THAT(probe.out(), Catch::Contains("listen_fds=1 names=podman\n"));
+  CHECK_THAT(probe.out(), Catch::Contains("fd=3 name=podman family=inet type=stream "
+                                          "listening=1 addr=127.0.0.1:8443\n"));
+  ::close(outer);
+}
+
+// Docker turns IPv6 off with this sysctl in containers without IPv6 networking.
+TEST_CASE("the bare port serves IPv4 when IPv6 is disabled in the namespace", "[.][root]") {
+  require_root();
+  FreshNetns ns;
+  for (const char* k : {"all", "default", "lo"}) {
+    std::string path = std::string("/proc/sys/net/ipv6/conf/") + k + "/disable_ipv6";
+    int f = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    REQUIRE(f >= 0);
+    REQUIRE(::write(f, "1", 1) == 1);
+    ::close(f);
+  }
+  Background probe(unroot_cmd({"--listen", "80", "nobody", probe_bin(), "--serve"}), server_env());
+  sockaddr_in a = ipv4("127.0.0.1", 80);
+  int s = connect_to(reinterpret_cast<const sockaddr*>(&a), sizeof a, SOCK_STREAM);
+  REQUIRE(s >= 0);
+  CHECK(read_all(s) == "hello unknown uid=65534\n");
+  ::close(s);
+  CHECK(probe.wait() == 0);
+  INFO("err: " << probe.err());
+}
+
+TEST_CASE("--backlog sets the listen(2) backlog the kernel reports", "[.][root]") {
+  require_root();
+  FreshNetns ns;
+  Background probe(
+      unroot_cmd({"--backlog", "7", "--listen", "127.0.0.1:80", "nobody", probe_bin(), "--serve"}),
+      server_env());
+  sockaddr_in a = ipv4("127.0.0.1", 80);
+  // Wait (bounded) until the socket exists, then ask the kernel; then release the probe.
+  std::string line;
+  for (int i = 0; i < 100 && line.empty(); ++i) {
+    auto r = run({"/usr/bin/ss", "-Hltn", "sport = :80"});  // runs in this network namespace
+    line = r.out;
+    if (line.empty()) {
+      ::usleep(50000);
+    }
+  }
+  std::istringstream words(line);
+  std::string state, recv_q, send_q;
+  words >> state >> recv_q >> send_q;
+  CHECK(state == "LISTEN");
+  CHECK(send_q == "7");  // for a listening socket, ss's Send-Q is the backlog
+  int s = connect_to(reinterpret_cast<const sockaddr*>(&a), sizeof a, SOCK_STREAM);
+  REQUIRE(s >= 0);
+  CHECK(read_all(s) == "hello unknown uid=65534\n");
+  ::close(s);
+  CHECK(probe.wait() == 0);
+}
+
+TEST_CASE("a port already in use fails with 125 and the command never runs", "[.][root]") {
+  require_root();
+  FreshNetns ns;
+  TempDir dir("unroot-busy");
+  std::string marker = dir.path() + "/ran";
+  int busy = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int zero = 0;
+  REQUIRE(::setsockopt(busy, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero) == 0);
+  sockaddr_in6 any = ipv6("::", 80);
+  REQUIRE(::bind(busy, reinterpret_cast<const sockaddr*>(&any), sizeof any) == 0);
+  REQUIRE(::listen(busy, 4) == 0);
+
+  SECTION("explicit address") {
+    Background cmd(unroot_cmd({"--listen", "web=127.0.0.1:80", "nobody", "/usr/bin/touch", marker}),
+                   server_env());
+    CHECK(cmd.wait() == 125);
+    CHECK(cmd.err() ==
+          "unroot: --listen 'web=127.0.0.1:80': bind tcp 127.0.0.1:80: Address already in use\n");
+  }
+  SECTION("bare port, after a socket that did bind") {
+    Background cmd(
+        unroot_cmd({"--listen", "8080", "--listen", "80", "nobody", "/usr/bin/touch", marker}),
+        server_env());
+    CHECK(cmd.wait() == 125);
+    CHECK(cmd.err() ==
+          "unroot: --listen '80': bind tcp [::]:80 (dual-stack; 0.0.0.0:80 if the "
+          "kernel has no IPv6): Address already in use\n");
+  }
+  CHECK(::access(marker.c_str(), F_OK) != 0);
+  ::close(busy);
+}
+
+TEST_CASE("--dry-run shows the sockets and the environment and binds nothing", "[.][root]") {
+  require_root();
+  FreshNetns ns;
+  Background cmd(unroot_cmd({"--dry-run", "--listen", "http=127.0.0.1:80", "--listen", "udp://53",
+                             "nobody", "/bin/true"}),
+                 server_env());
+  CHECK(cmd.wait() == 0);
+  std::string out = cmd.out();
+  INFO("out: " << out << "\nerr: " << cmd.err());
+  CHECK_THAT(out, Catch::Contains("listen: fd 3 name=http: tcp 127.0.0.1:80\n"));
+  CHECK_THAT(out, Catch::Contains("listen: fd 4 name=unknown: udp [::]:53 (dual-stack; "
+                                  "0.0.0.0:53 if the kernel has no IPv6)\n"));
+  CHECK_THAT(out, Catch::Contains("LISTEN_FDS=2"));
+  CHECK_THAT(out, Catch::Contains("LISTEN_PID=" + std::to_string(cmd.pid())));
+  CHECK_THAT(out, Catch::Contains("LISTEN_FDNAMES=http:unknown"));
+  // Nothing was bound: the port is free for us.
+  int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a = ipv4("127.0.0.1", 80);
+  CHECK(::bind(s, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+  ::close(s);
+}
+
+TEST_CASE("--keep-cap NET_BIND_SERVICE lets an unmodified node listen(80) as nobody", "[.][root]") {
+  require_root();
+  FreshNetns ns;  // ip_unprivileged_port_start is 1024 in here, whatever the host says
+  std::vector<std::string> env = server_env();
+  env.push_back("PORT=80");
+
+  SECTION("with the capability") {
+    Background server(
+        unroot_cmd({"--keep-cap", "net_bind_service", "nobody", node_bin(), server_js()}), env);
+    std::string body = http_get(ipv4("127.0.0.1", 80));
+    INFO("stderr: " << server.err());
+    CHECK(json_field(body, "uid") == "65534");
+    CHECK(json_field(body, "pid") == std::to_string(server.pid()));
+    CHECK(json_field(body, "capEff") == "0000000000000400");  // bit 10: CAP_NET_BIND_SERVICE
+    CHECK(json_field(body, "listenFdNames") == "null");
+    CHECK(proc_status(server.pid(), "CapPrm") == "0000000000000400");
+    CHECK(proc_status(server.pid(), "CapInh") == "0000000000000400");
+    CHECK(proc_status(server.pid(), "CapAmb") == "0000000000000400");
+    CHECK_THAT(server.out(), Catch::Contains("listening on port 80"));
+    stop_node(server);
+  }
+  SECTION("without it, listen(80) fails with EACCES") {
+    Background server(unroot_cmd({"nobody", node_bin(), server_js()}), env);
+    CHECK(server.wait() == 1);
+    CHECK_THAT(server.err(), Catch::Contains("EACCES"));
+    sockaddr_in a = ipv4("127.0.0.1", 80);
+    CHECK(connect_to(reinterpret_cast<const sockaddr*>(&a), sizeof a, SOCK_STREAM, 0) == -1);
+  }
+}
+
+// Not root: the grammar is checked before anything happens, so these run everywhere.
+TEST_CASE("a bad --listen argument exits 125 naming the argument", "[listen]") {
+  struct Case {
+    const char* arg;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"localhost:80",
+       "unroot: --listen 'localhost:80': host names are not resolved; use a numeric address "
+       "such as 127.0.0.1 or [::1]\n"},
+      {"70000",
+       "unroot: --listen '70000': port must be a number from 1 to 65535 (digits only, "
+       "no leading 0)\n"},
+      {"unix:run/x.sock",
+       "unroot: --listen 'unix:run/x.sock': unix socket path must be absolute, as in "
+       "unix:/run/app.sock\n"},
+      {"a:b=80",
+       "unroot: --listen 'a:b=80': host names are not resolved; use a numeric address "
+       "such as 127.0.0.1 or [::1]\n"},
+  };
+  for (const Case& c : cases) {
+    auto r = run({unroot_bin(), "--listen", c.arg, "nobody", "/bin/true"});
+    INFO("--listen " << c.arg);
+    CHECK(r.exit_code == 125);
+    CHECK(r.err == c.message);
+    CHECK(r.out.empty());
+  }
+}
