@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "errno_text.hpp"
 #include "exec.hpp"
 #include "options.hpp"
 #include "plan.hpp"
@@ -69,7 +70,7 @@ std::string one_line(std::string_view text) {
 int report(const Error& e, int code) {
   std::string line = std::string(kProg) + ": " + one_line(e.what);
   if (e.sys_errno != 0) {
-    line += std::string(": ") + std::strerror(e.sys_errno);
+    line += std::string(": ") + unroot::errno_text(e.sys_errno);  // same words with musl
   }
   line += '\n';
   if (e.usage) {
