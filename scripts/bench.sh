@@ -18,7 +18,8 @@
 # --quick runs every step with few repetitions (CI runs it to keep the script working).
 #
 # Environment: UNROOT, UNROOT_MUSL  binaries to measure (default: build them in BUILD_DIR)
-#              BUILD_DIR            default: <repo>/build
+#              BUILD_DIR            default: <repo>/build-bench (configured without tests, so
+#                                   Catch2 is not needed and build/ is left alone)
 # Exit status: 0 done; 77 not root (skip); 1 a step failed; 2 usage.
 set -euo pipefail
 
@@ -27,7 +28,7 @@ for arg in "$@"; do
   case "$arg" in
     --quick) quick=1 ;;
     -h | --help)
-      sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'
+      awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"
       exit 0
       ;;
     *)
@@ -50,7 +51,7 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build_dir=${BUILD_DIR:-$repo/build}
+build_dir=${BUILD_DIR:-$repo/build-bench}
 
 # --- tools: install what is missing (a fresh Debian 12 has none of these) --------------------
 sh "$repo/scripts/install-deps.sh" gosu hyperfine strace time musl-tools file binutils gcc g++ \
@@ -61,7 +62,7 @@ command -v musl-gcc > /dev/null && have_musl=1
 # --- the binaries under test -------------------------------------------------------------------
 if [[ -z ${UNROOT:-} ]]; then
   log "building unroot in $build_dir"
-  cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release > /dev/null
+  cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DUNROOT_BUILD_TESTS=OFF > /dev/null
   cmake --build "$build_dir" --target unroot -j2 > /dev/null
   # cmake/musl.cmake records whether the musl build is possible on this machine.
   if grep -q '^UNROOT_HAVE_MUSL:INTERNAL=ON' "$build_dir/CMakeCache.txt"; then
