@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "chown_walk.hpp"
 #include "errno_text.hpp"
 #include "exec.hpp"
 #include "options.hpp"
@@ -67,12 +68,17 @@ std::string one_line(std::string_view text) {
   return out;
 }
 
-int report(const Error& e, int code) {
-  std::string line = std::string(kProg) + ": " + one_line(e.what);
+/// An Error as one line, without the "unroot: " prefix.
+std::string error_text(const Error& e) {
+  std::string text = one_line(e.what);
   if (e.sys_errno != 0) {
-    line += std::string(": ") + unroot::errno_text(e.sys_errno);  // same words with musl
+    text += std::string(": ") + unroot::errno_text(e.sys_errno);  // same words with musl
   }
-  line += '\n';
+  return text;
+}
+
+int report(const Error& e, int code) {
+  std::string line = std::string(kProg) + ": " + error_text(e) + '\n';
   if (e.usage) {
     line += kUsage;
   }
@@ -150,17 +156,58 @@ int main(int argc, char** argv, char** envp) {
   if (!plan) {
     return report(plan.error(), kExitOwnError);
   }
-  if (plan->dry_run) {
-    return print(STDOUT_FILENO, unroot::describe_plan(*plan));
+
+  // Preflight: every --chown PATH is opened once and checked before anything changes.
+  std::vector<unroot::ChownRoot> chown_roots;
+  std::string dry_chown;
+  for (std::string_view path : plan->chown) {
+    auto root = unroot::chown_preflight(path);
+    if (!root) {
+      if (!plan->dry_run) {
+        return report(root.error(), kExitOwnError);
+      }
+      dry_chown += "a real run would fail: " + error_text(root.error()) + "\n";
+      continue;
+    }
+    chown_roots.push_back(std::move(*root));
   }
 
-  // --listen: bind while still root, then put the sockets at 3, 4, ... last, when no other
-  // descriptor of ours is open (place_listen_fds's contract).
+  if (plan->dry_run) {
+    // --dry-run walks the --chown trees read-only, so it can say how much a real run changes.
+    for (const unroot::ChownRoot& root : chown_roots) {
+      unroot::ChownRequest req{plan->identity.uid, plan->identity.gid, true, 0};
+      auto stats = unroot::chown_tree(root, req);
+      dry_chown += stats ? "chown: " + unroot::chown_summary(root.path, *stats, true) + "\n"
+                         : "a real run would fail: " + error_text(stats.error()) + "\n";
+    }
+    return print(STDOUT_FILENO, unroot::describe_plan(*plan) + dry_chown);
+  }
+
+  // --listen: bind while still root (a taken port fails fast, before a long --chown walk).
   auto sockets = unroot::bind_listen_sockets(plan->listen, plan->backlog,
                                              {plan->identity.uid, plan->identity.gid});
   if (!sockets) {
     return report(sockets.error(), kExitOwnError);
   }
+
+  // --chown walks, still as root. Fail closed: the first error stops the walk and the command
+  // is not started (a volume handed over halfway is reported, not run with).
+  for (const unroot::ChownRoot& root : chown_roots) {
+    unroot::ChownRequest req{plan->identity.uid, plan->identity.gid, false, 0};
+    auto stats = unroot::chown_tree(root, req);
+    if (!stats) {
+      return report(stats.error(), kExitOwnError);
+    }
+    if (stats->changed != 0 || opts->verbose) {
+      std::string line = std::string(kProg) + ": " +
+                         unroot::chown_summary(root.path, *stats, false) + "\n";
+      (void)unroot::write_all(STDERR_FILENO, line.data(), line.size());
+    }
+  }
+  chown_roots.clear();  // closes the PATH descriptors: place_listen_fds wants none of ours open
+
+  // Put the sockets at 3, 4, ... last, when no other descriptor of ours is open
+  // (place_listen_fds's contract).
   auto placed = unroot::place_listen_fds(std::move(*sockets));
   if (!placed) {
     return report(placed.error(), kExitOwnError);

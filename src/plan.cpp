@@ -227,6 +227,14 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
     // changed at all; no_new_privs alone then stops setuid files and file capabilities.
     plan.drop_bounding = plan.no_new_privs && (caller.caps.effective & cap_bit(kCapSetpcap)) != 0;
   }
+  // --chown writes owners: without CAP_CHOWN in the effective set every change below PATH
+  // would fail with EPERM (chown(2)); say so now, before anything happened.
+  plan.chown = opts.chown;
+  if (!plan.chown.empty() && (caller.caps.effective & cap_bit(kCapChown)) == 0) {
+    refusals.push_back("--chown " + shell_quote(plan.chown.front()) +
+                       ": missing capability CAP_CHOWN; run unroot as root or add it to the "
+                       "container (e.g. --cap-add CHOWN)");
+  }
   if (!refusals.empty() && !opts.dry_run) {
     return Error{refusals.front()};
   }
@@ -378,6 +386,11 @@ std::string describe_plan(const Plan& plan) {
     out += "session: new (setsid)\n";
   }
   out += "env: HOME=" + plan.identity.home + "\n";
+  for (std::string_view path : plan.chown) {
+    out += "chown: " + shell_quote(path) + " to " + std::to_string(plan.identity.uid) + ":" +
+           std::to_string(plan.identity.gid) +
+           " (this mount only; symlinks not followed; hard-linked files and devices skipped)\n";
+  }
   for (const std::string& note : plan.notes) {
     out += note + "\n";
   }

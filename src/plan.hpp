@@ -57,6 +57,7 @@ struct Plan {
   bool dry_run = false;
   std::vector<ListenSpec> listen;  // --listen sockets, bound as root, passed as fds 3, 4, ...
   int backlog = kDefaultBacklog;   // listen(2) backlog for stream sockets (--backlog)
+  std::vector<std::string_view> chown;  // --chown PATHs, walked in order before the switch
   std::vector<std::string> notes;  // facts --dry-run shows that a real run acts on
   CommandPlan command;
   std::vector<char*> argv;       // the command's argv, NULL-terminated (points into our argv)

@@ -264,6 +264,37 @@ TEST_CASE("the command line is shown quoted for a shell", "[plan]") {
              Catch::Contains("command: sh -c 'echo '\\''hi'\\'' $HOME' $'a\\nb'\n"));
 }
 
+TEST_CASE("--chown without CAP_CHOWN is refused up front, naming the capability", "[plan]") {
+  Caller c = root_caller();
+  c.caps.effective &= ~cap_bit(kCapChown);
+  auto p = plan_for({"--chown", "/data", "node", "id"}, c);
+  REQUIRE_FALSE(p);
+  CHECK(p.error().what ==
+        "--chown /data: missing capability CAP_CHOWN; run unroot as root or add it to the "
+        "container (e.g. --cap-add CHOWN)");
+  CHECK(plan_for({"node", "id"}, c));  // without --chown the capability is not needed
+}
+
+TEST_CASE("--chown paths are kept in order and dry-run lists them with the target ids",
+          "[plan]") {
+  auto p = plan_for({"--dry-run", "-c", "/data", "--chown", "/var/log/app", "node", "id"});
+  REQUIRE(p);
+  REQUIRE(p->chown.size() == 2);
+  CHECK(p->chown[0] == "/data");
+  CHECK(p->chown[1] == "/var/log/app");
+  CHECK_THAT(describe_plan(*p), Catch::Contains("chown: /data to 1000:1000 ("));
+  CHECK_THAT(describe_plan(*p), Catch::Contains("chown: /var/log/app to 1000:1000 ("));
+}
+
+TEST_CASE("dry-run reports a missing CAP_CHOWN instead of failing", "[plan]") {
+  Caller c = root_caller();
+  c.caps.effective &= ~cap_bit(kCapChown);
+  auto p = plan_for({"--dry-run", "--chown", "/data", "node", "id"}, c);
+  REQUIRE(p);
+  CHECK_THAT(describe_plan(*p), Catch::Contains("a real run would fail: --chown /data: missing "
+                                                "capability CAP_CHOWN"));
+}
+
 TEST_CASE("the group set counts the egid, so no supplementary list equals [gid]", "[plan]") {
   Caller c;
   c.ruid = c.euid = c.suid = 1000;

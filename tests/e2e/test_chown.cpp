@@ -1,0 +1,827 @@
+// SPDX-License-Identifier: MIT
+// e2e, root only ([.][root]): --chown on trees built in temporary directories. Runs the real
+// binary (fixture /etc, private mount namespace) and checks owners with lstat before and after.
+// A few cases call chown_tree() directly to cover the by-descriptor mode, which the binary
+// picks only when fs.protected_hardlinks is not 1 (a host setting tests must not change).
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "chown_walk.hpp"
+#include "harness.hpp"
+
+using namespace e2e;
+
+namespace {
+
+constexpr uid_t kNode = 1000;  // node:node in tests/fixtures/basic
+constexpr uid_t kApp = 1001;   // app:app
+
+void require_root() {
+  if (!is_root()) {
+    FAIL("this case needs root; run it through scripts/run-root-tests.sh");
+  }
+}
+
+struct Owner {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  bool operator==(const Owner& o) const { return uid == o.uid && gid == o.gid; }
+};
+
+Owner owner(const std::string& path) {
+  struct stat st {};
+  REQUIRE(::lstat(path.c_str(), &st) == 0);
+  return {st.st_uid, st.st_gid};
+}
+
+struct timespec ctime_of(const std::string& path) {
+  struct stat st {};
+  REQUIRE(::lstat(path.c_str(), &st) == 0);
+  return st.st_ctim;
+}
+
+bool same_time(const struct timespec& a, const struct timespec& b) {
+  return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+// Every entry under dir (not following symlinks) with its owner; `skip` is left out.
+std::map<std::string, Owner> owners_under(const std::string& dir, const std::string& skip = "") {
+  std::map<std::string, Owner> out;
+  out[dir] = owner(dir);
+  namespace fs = std::filesystem;
+  for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator();
+       ++it) {
+    std::string p = it->path().string();
+    if (!skip.empty() && p == skip) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    out[p] = owner(p);
+  }
+  return out;
+}
+
+void make_dir(const std::string& p) { REQUIRE(::mkdir(p.c_str(), 0755) == 0); }
+
+void make_file(const std::string& p, mode_t mode = 0644) {
+  int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  REQUIRE(fd >= 0);
+  ::close(fd);
+  REQUIRE(::chmod(p.c_str(), mode) == 0);  // past the umask (setuid bits)
+}
+
+void make_socket(const std::string& p) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  REQUIRE(p.size() < sizeof addr.sun_path);
+  std::memcpy(addr.sun_path, p.c_str(), p.size() + 1);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  ::close(fd);
+}
+
+RunOptions fixture_opts() {
+  RunOptions o;
+  o.etc_dir = fixtures_dir() + "/basic";
+  o.env = {"PATH=/usr/bin:/bin"};
+  return o;
+}
+
+// unroot [extra...] --chown vol USER /bin/sh -c 'echo started'
+RunResult run_chown(const std::string& vol, const std::string& user,
+                    const std::vector<std::string>& extra = {}, RunOptions o = fixture_opts()) {
+  std::vector<std::string> argv{unroot_bin()};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.insert(argv.end(), {"--chown", vol, user, "/bin/sh", "-c", "echo started"});
+  return run(argv, o);
+}
+
+bool contains(const std::string& hay, const std::string& needle) {
+  return hay.find(needle) != std::string::npos;
+}
+
+// A volume with one entry of each kind, all root-owned, beside an "outside" directory.
+struct Volume {
+  TempDir tmp{"unroot-chown"};
+  std::string vol = tmp.path() + "/vol";
+  std::string outside = tmp.path() + "/outside";
+  Volume() {
+    make_dir(vol);
+    make_dir(outside);
+    make_file(outside + "/secret", 0600);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("--chown gives files, directories, symlinks themselves, FIFOs and sockets to the user",
+          "[.][root]") {
+  require_root();
+  Volume v;
+  make_dir(v.vol + "/dir");
+  make_dir(v.vol + "/dir/sub");
+  make_file(v.vol + "/dir/sub/file");
+  make_file(v.vol + "/file");
+  REQUIRE(::symlink("file", (v.vol + "/link").c_str()) == 0);
+  REQUIRE(::symlink("/nonexistent/target", (v.vol + "/dangling").c_str()) == 0);
+  REQUIRE(::mkfifo((v.vol + "/fifo").c_str(), 0644) == 0);
+  make_socket(v.vol + "/sock");
+
+  auto r = run_chown(v.vol, "node");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "started\n");  // the command ran, after the walk
+  CHECK(r.err == "unroot: " + v.vol + ": 9 entries, 9 changed\n");
+  for (const char* name :
+       {"", "/dir", "/dir/sub", "/dir/sub/file", "/file", "/link", "/dangling", "/fifo", "/sock"}) {
+    INFO(name);
+    CHECK(owner(v.vol + name) == Owner{kNode, kNode});
+  }
+  CHECK(owner(v.outside + "/secret") == Owner{0, 0});
+}
+
+TEST_CASE("--chown without any change says nothing unless --verbose", "[.][root]") {
+  require_root();
+  Volume v;
+  make_file(v.vol + "/file");
+  REQUIRE(run_chown(v.vol, "node").exit_code == 0);
+  auto quiet = run_chown(v.vol, "node");
+  CHECK(quiet.exit_code == 0);
+  CHECK(quiet.err.empty());
+  auto verbose = run_chown(v.vol, "node", {"--verbose"});
+  CHECK(verbose.exit_code == 0);
+  CHECK(contains(verbose.err, "unroot: " + v.vol + ": 2 entries, 0 changed\n"));
+}
+
+TEST_CASE("entries already owned right are not written: ctime and setuid bits stay", "[.][root]") {
+  require_root();
+  Volume v;
+  make_dir(v.vol + "/right");
+  make_file(v.vol + "/right/setuid-tool", 04755);
+  make_file(v.vol + "/right/plain");
+  make_file(v.vol + "/wrong");
+  for (const char* name : {"", "/right", "/right/setuid-tool", "/right/plain"}) {
+    REQUIRE(::lchown((v.vol + name).c_str(), kNode, kNode) == 0);
+  }
+  REQUIRE(::chmod((v.vol + "/right/setuid-tool").c_str(), 04755) == 0);  // chown cleared it
+  std::map<std::string, struct timespec> before;
+  for (const char* name : {"", "/right", "/right/setuid-tool", "/right/plain", "/wrong"}) {
+    before[name] = ctime_of(v.vol + name);
+  }
+  // ctime has jiffy granularity: wait long enough that a write would show.
+  ::usleep(50 * 1000);
+  auto r = run_chown(v.vol, "node");
+  CHECK(r.exit_code == 0);
+  CHECK(r.err == "unroot: " + v.vol + ": 5 entries, 1 changed\n");
+  for (const char* name : {"", "/right", "/right/setuid-tool", "/right/plain"}) {
+    INFO(name);
+    CHECK(same_time(ctime_of(v.vol + name), before[name]));
+  }
+  CHECK_FALSE(same_time(ctime_of(v.vol + "/wrong"), before["/wrong"]));  // the test can fail
+  CHECK(owner(v.vol + "/wrong") == Owner{kNode, kNode});
+  struct stat st {};
+  REQUIRE(::stat((v.vol + "/right/setuid-tool").c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 04755);
+}
+
+TEST_CASE("a symlink to a root-owned file or directory outside is changed, its target is not",
+          "[.][root]") {
+  require_root();
+  Volume v;
+  make_dir(v.outside + "/etc");
+  make_file(v.outside + "/etc/shadow", 0600);
+  REQUIRE(::symlink((v.outside + "/secret").c_str(), (v.vol + "/to-file").c_str()) == 0);
+  REQUIRE(::symlink((v.outside + "/etc").c_str(), (v.vol + "/to-dir").c_str()) == 0);
+  REQUIRE(::symlink("/etc/shadow", (v.vol + "/to-host-shadow").c_str()) == 0);
+  struct stat host_shadow {};
+  bool have_shadow = ::lstat("/etc/shadow", &host_shadow) == 0;
+  auto outside_before = owners_under(v.tmp.path(), v.vol);
+
+  auto r = run_chown(v.vol, "node");
+  CHECK(r.exit_code == 0);
+  CHECK(owner(v.vol + "/to-file") == Owner{kNode, kNode});
+  CHECK(owner(v.vol + "/to-dir") == Owner{kNode, kNode});
+  CHECK(owners_under(v.tmp.path(), v.vol) == outside_before);
+  if (have_shadow) {
+    CHECK(owner("/etc/shadow") == Owner{host_shadow.st_uid, host_shadow.st_gid});
+  }
+}
+
+TEST_CASE("hard links to a file and a FIFO outside are skipped and reported, owners stay",
+          "[.][root]") {
+  require_root();
+  Volume v;
+  make_file(v.vol + "/own");
+  REQUIRE(::link((v.outside + "/secret").c_str(), (v.vol + "/shadow-link").c_str()) == 0);
+  // A daemon's FIFO (or socket) outside: owning the link would be the right to talk to it.
+  REQUIRE(::mkfifo((v.outside + "/control").c_str(), 0600) == 0);
+  REQUIRE(::link((v.outside + "/control").c_str(), (v.vol + "/control-link").c_str()) == 0);
+  auto outside_before = owners_under(v.tmp.path(), v.vol);
+
+  auto r = run_chown(v.vol, "node");
+  CHECK(r.exit_code == 0);
+  CHECK(r.err == "unroot: " + v.vol + ": 4 entries, 2 changed, 2 hard-linked files skipped\n");
+  CHECK(owner(v.vol + "/shadow-link") == Owner{0, 0});
+  CHECK(owner(v.vol + "/control-link") == Owner{0, 0});
+  CHECK(owner(v.vol + "/own") == Owner{kNode, kNode});
+  CHECK(owners_under(v.tmp.path(), v.vol) == outside_before);
+}
+
+TEST_CASE("a bind mount inside the volume is not entered and is reported", "[.][root]") {
+  require_root();
+  Volume v;
+  make_dir(v.outside + "/tree");
+  make_file(v.outside + "/tree/data");
+  make_dir(v.vol + "/mnt");
+  make_file(v.vol + "/file-mnt");
+  make_file(v.vol + "/own");
+  auto outside_before = owners_under(v.tmp.path(), v.vol);
+  RunOptions o = fixture_opts();
+  // The harness has unshared the mount namespace (fixture /etc): these mounts die with it.
+  o.child_setup = [&v] {
+    if (::mount((v.outside + "/tree").c_str(), (v.vol + "/mnt").c_str(), nullptr, MS_BIND,
+                nullptr) != 0 ||
+        ::mount((v.outside + "/secret").c_str(), (v.vol + "/file-mnt").c_str(), nullptr, MS_BIND,
+                nullptr) != 0) {
+      ::_exit(99);
+    }
+  };
+  auto r = run_chown(v.vol, "node", {}, o);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err == "unroot: " + v.vol + ": 4 entries, 2 changed, 2 mounts skipped\n");
+  CHECK(owner(v.vol + "/own") == Owner{kNode, kNode});
+  CHECK(owners_under(v.tmp.path(), v.vol) == outside_before);
+  // The mount points themselves (seen without the mounts) were not changed either.
+  CHECK(owner(v.vol + "/mnt") == Owner{0, 0});
+}
+
+namespace {
+
+// A volume of kPairs directories dN (50 files each), each with a twin symlink lN to a
+// directory outside, and a racer process that swaps every dN with its lN (RENAME_EXCHANGE,
+// atomic) as fast as it can, for at most 3 s or a million swaps.
+struct SwapRace {
+  static constexpr int kPairs = 40;
+  Volume v;
+  std::map<std::string, Owner> outside_before;
+  pid_t racer = -1;
+
+  SwapRace() {
+    make_dir(v.outside + "/target");
+    for (int i = 0; i < 200; ++i) {
+      make_file(v.outside + "/target/f" + std::to_string(i));
+    }
+    for (int i = 0; i < kPairs; ++i) {
+      std::string d = v.vol + "/d" + std::to_string(i);
+      make_dir(d);
+      for (int j = 0; j < 50; ++j) {
+        make_file(d + "/f" + std::to_string(j));
+      }
+      REQUIRE(::symlink((v.outside + "/target").c_str(),
+                        (v.vol + "/l" + std::to_string(i)).c_str()) == 0);
+    }
+    outside_before = owners_under(v.tmp.path(), v.vol);
+    racer = ::fork();
+    REQUIRE(racer >= 0);
+    if (racer == 0) {
+      auto end = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+      for (long n = 0; n < 1000000 && std::chrono::steady_clock::now() < end; ++n) {
+        int i = static_cast<int>(n % kPairs);
+        std::string d = v.vol + "/d" + std::to_string(i);
+        std::string l = v.vol + "/l" + std::to_string(i);
+        (void)::renameat2(AT_FDCWD, d.c_str(), AT_FDCWD, l.c_str(), RENAME_EXCHANGE);
+      }
+      ::_exit(0);
+    }
+  }
+  ~SwapRace() { stop(); }
+  void stop() {
+    if (racer > 0) {
+      ::kill(racer, SIGKILL);
+      ::waitpid(racer, nullptr, 0);
+      racer = -1;
+    }
+  }
+  bool time_left(std::chrono::steady_clock::time_point end) const {
+    return std::chrono::steady_clock::now() < end;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a directory swapped for a symlink mid-walk never leads the walk outside", "[.][root]") {
+  require_root();
+  SwapRace race;
+  int runs = 0, stopped = 0;
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(2500);
+  while (runs < 30 && race.time_left(end)) {
+    // Alternate the user so that every run has everything to change.
+    auto r = run_chown(race.v.vol, runs % 2 == 0 ? "node" : "app");
+    INFO(r.err);
+    CHECK((r.exit_code == 0 || r.exit_code == 125));
+    if (r.exit_code == 125) {
+      // Fail closed only with the race named, never with anything else.
+      CHECK((contains(r.err, "keeps changing type") || contains(r.err, "was moved")));
+      CHECK(r.out.empty());
+      ++stopped;
+    }
+    ++runs;
+  }
+  race.stop();
+  INFO(runs << " walks, " << stopped << " stopped by the race");
+  CHECK(runs > 0);
+  CHECK(owners_under(race.v.tmp.path(), race.v.vol) == race.outside_before);
+}
+
+TEST_CASE("by-descriptor mode under the same race never leads the walk outside", "[.][root]") {
+  require_root();
+  SwapRace race;
+  int runs = 0, stopped = 0;
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(2500);
+  while (runs < 30 && race.time_left(end)) {
+    auto root = unroot::chown_preflight(race.v.vol);
+    REQUIRE(root);
+    root->by_name = false;
+    uid_t target = runs % 2 == 0 ? kNode : kApp;
+    auto stats = unroot::chown_tree(*root, unroot::ChownRequest{target, target, false, 2});
+    if (!stats) {
+      INFO(stats.error().what);
+      CHECK((contains(stats.error().what, "keeps changing type") ||
+             contains(stats.error().what, "was moved")));
+      ++stopped;
+    }
+    ++runs;
+  }
+  race.stop();
+  INFO(runs << " walks, " << stopped << " stopped by the race");
+  CHECK(runs > 0);
+  CHECK(owners_under(race.v.tmp.path(), race.v.vol) == race.outside_before);
+}
+
+TEST_CASE("nothing outside PATH changes owner, the parent of PATH included", "[.][root]") {
+  require_root();
+  Volume v;
+  make_dir(v.tmp.path() + "/sibling");
+  make_file(v.tmp.path() + "/sibling/data");
+  make_dir(v.vol + "/a");
+  make_file(v.vol + "/a/b");
+  REQUIRE(::symlink("..", (v.vol + "/a/up").c_str()) == 0);
+  REQUIRE(::symlink("../../sibling", (v.vol + "/a/sib").c_str()) == 0);
+  auto outside_before = owners_under(v.tmp.path(), v.vol);
+  auto r = run_chown(v.vol, "node");
+  CHECK(r.exit_code == 0);
+  CHECK(owners_under(v.tmp.path(), v.vol) == outside_before);
+  auto inside = owners_under(v.vol);
+  for (const auto& [path, o] : inside) {
+    INFO(path);
+    CHECK(o == Owner{kNode, kNode});
+  }
+}
+
+TEST_CASE("a tree deeper than the open-file limit is walked completely", "[.][root]") {
+  require_root();
+  Volume v;
+  constexpr int kDepth = 300;  // with RLIMIT_NOFILE 32 below
+  int fd = ::open(v.vol.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  for (int i = 0; i < kDepth; ++i) {
+    REQUIRE(::mkdirat(fd, "d", 0755) == 0);
+    int f = ::openat(fd, "f", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    REQUIRE(f >= 0);
+    ::close(f);
+    int next = ::openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    REQUIRE(next >= 0);
+    ::close(fd);
+    fd = next;
+  }
+  ::close(fd);
+  RunOptions o = fixture_opts();
+  o.child_setup = [] {
+    struct rlimit lim {};
+    lim.rlim_cur = lim.rlim_max = 32;
+    if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) {
+      ::_exit(99);
+    }
+  };
+  auto r = run_chown(v.vol, "node", {}, o);
+  CHECK(r.exit_code == 0);
+  CHECK(r.err == "unroot: " + v.vol + ": " + std::to_string(2 * kDepth + 1) + " entries, " +
+                     std::to_string(2 * kDepth + 1) + " changed\n");
+  // Check every level, fd-relative like the walk.
+  fd = ::open(v.vol.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int wrong = 0;
+  for (int i = 0; i < kDepth; ++i) {
+    struct stat d {
+    }, f{};
+    REQUIRE(::fstatat(fd, "d", &d, AT_SYMLINK_NOFOLLOW) == 0);
+    REQUIRE(::fstatat(fd, "f", &f, AT_SYMLINK_NOFOLLOW) == 0);
+    wrong += (d.st_uid != kNode) + (f.st_uid != kNode);
+    int next = ::openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    REQUIRE(next >= 0);
+    ::close(fd);
+    fd = next;
+  }
+  ::close(fd);
+  CHECK(wrong == 0);
+}
+
+TEST_CASE("a directory of 100,000 entries is handed over completely", "[.][root]") {
+  require_root();
+  Volume v;
+  constexpr int kWide = 100000;
+  int dir = ::open(v.vol.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  REQUIRE(dir >= 0);
+  for (int i = 0; i < kWide; ++i) {
+    std::string name = "entry-" + std::to_string(i);
+    int f = ::openat(dir, name.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    REQUIRE(f >= 0);
+    ::close(f);
+  }
+  auto r = run_chown(v.vol, "node");
+  CHECK(r.exit_code == 0);
+  CHECK(r.err == "unroot: " + v.vol + ": 100001 entries, 100001 changed\n");
+  int wrong = 0;
+  for (int i = 0; i < kWide; ++i) {
+    struct stat st {};
+    std::string name = "entry-" + std::to_string(i);
+    REQUIRE(::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0);
+    wrong += st.st_uid != kNode || st.st_gid != kNode;
+  }
+  ::close(dir);
+  CHECK(wrong == 0);
+}
+
+TEST_CASE("names with newlines and invalid UTF-8 are handed over", "[.][root]") {
+  require_root();
+  Volume v;
+  const std::string names[] = {"new\nline", "\xff\xfe", "tab\there", "-rf", " ", "\x1b[31mred"};
+  for (const std::string& n : names) {
+    make_file(v.vol + "/" + n);
+  }
+  make_dir(v.vol + "/dir\nwith\nnewlines");
+  make_file(v.vol + "/dir\nwith\nnewlines/\xc3\x28");
+  auto r = run_chown(v.vol, "node");
+  CHECK(r.exit_code == 0);
+  CHECK(r.err == "unroot: " + v.vol + ": 9 entries, 9 changed\n");
+  for (const std::string& n : names) {
+    CHECK(owner(v.vol + "/" + n) == Owner{kNode, kNode});
+  }
+  CHECK(owner(v.vol + "/dir\nwith\nnewlines/\xc3\x28") == Owner{kNode, kNode});
+}
+
+TEST_CASE("a change that fails stops the walk with the path, quoted, and the command never runs",
+          "[.][root]") {
+  require_root();
+  Volume v;
+  make_file(v.vol + "/ok");
+  make_file(v.vol + "/bad\nname");
+  REQUIRE(::lchown(v.vol.c_str(), kNode, kNode) == 0);
+  REQUIRE(::lchown((v.vol + "/ok").c_str(), kNode, kNode) == 0);
+  RunOptions o = fixture_opts();
+  // A read-only bind of the volume over itself: the one wrong entry cannot be changed (EROFS).
+  o.child_setup = [&v] {
+    if (::mount(v.vol.c_str(), v.vol.c_str(), nullptr, MS_BIND, nullptr) != 0 ||
+        ::mount(nullptr, v.vol.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) != 0) {
+      ::_exit(99);
+    }
+  };
+  auto r = run_chown(v.vol, "node", {}, o);
+  CHECK(r.exit_code == 125);
+  CHECK(r.out.empty());
+  CHECK(r.err == "unroot: chown " + v.vol + "/bad\\x0aname: Read-only file system\n");
+  CHECK(owner(v.vol + "/bad\nname") == Owner{0, 0});
+}
+
+TEST_CASE("--dry-run counts what would change and changes nothing", "[.][root]") {
+  require_root();
+  Volume v;
+  make_dir(v.vol + "/d");
+  make_file(v.vol + "/d/f");
+  make_file(v.vol + "/right");
+  REQUIRE(::lchown((v.vol + "/right").c_str(), kNode, kNode) == 0);
+  auto before = owners_under(v.tmp.path());
+  auto r = run_chown(v.vol, "node", {"--dry-run"});
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, "chown: " + v.vol + ": 4 entries, 3 would change\n"));
+  CHECK_FALSE(contains(r.out, "\nstarted\n"));  // the command did not run
+  CHECK(owners_under(v.tmp.path()) == before);
+}
+
+TEST_CASE("--chown errors: missing path, symlink path, / and kernel trees are refused",
+          "[.][root]") {
+  require_root();
+  Volume v;
+  REQUIRE(::symlink(v.vol.c_str(), (v.tmp.path() + "/link").c_str()) == 0);
+  struct Case {
+    std::string path;
+    std::string err;
+  };
+  const Case cases[] = {
+      {v.tmp.path() + "/missing",
+       "unroot: --chown " + v.tmp.path() + "/missing: No such file or directory\n"},
+      {v.tmp.path() + "/link", "unroot: --chown " + v.tmp.path() +
+                                   "/link is a symbolic link (refused: a link can point anywhere; "
+                                   "name its target)\n"},
+      {"/", "unroot: --chown /: refusing to change the owner of /\n"},
+      {"/./", "unroot: --chown /./: refusing to change the owner of /\n"},
+      {"/proc/..", "unroot: --chown /proc/..: refusing to change the owner of /\n"},
+      {"/proc", "unroot: --chown /proc: refusing to change the owner of /proc\n"},
+      {"/sys", "unroot: --chown /sys: refusing to change the owner of /sys\n"},
+      {"/dev", "unroot: --chown /dev: refusing to change the owner of /dev\n"},
+      {"/proc/1", "unroot: --chown /proc/1: refusing to change owners on proc or sysfs\n"},
+  };
+  auto before = owners_under(v.tmp.path());
+  for (const Case& c : cases) {
+    INFO(c.path);
+    auto r = run_chown(c.path, "node");
+    CHECK(r.exit_code == 125);
+    CHECK(r.out.empty());
+    CHECK(r.err == c.err);
+  }
+  CHECK(owners_under(v.tmp.path()) == before);
+}
+
+TEST_CASE("--chown without CAP_CHOWN fails before anything changes, naming the capability",
+          "[.][root]") {
+  require_root();
+  Volume v;
+  make_file(v.vol + "/f");
+  // setpriv drops CHOWN from the bounding and inheritable sets: a root exec then has no
+  // CAP_CHOWN in its effective set (capabilities(7), "Transformation of capabilities").
+  auto r = run({"/usr/bin/setpriv", "--bounding-set", "-chown", "--inh-caps", "-chown",
+                unroot_bin(), "--chown", v.vol, "node", "/bin/sh", "-c", "echo started"},
+               fixture_opts());
+  CHECK(r.exit_code == 125);
+  CHECK(r.out.empty());
+  CHECK(r.err == "unroot: --chown " + v.vol +
+                     ": missing capability CAP_CHOWN; run unroot as root or add it to the "
+                     "container (e.g. --cap-add CHOWN)\n");
+  CHECK(owner(v.vol + "/f") == Owner{0, 0});
+}
+
+TEST_CASE("the command can write into the volume it was handed", "[.][root]") {
+  require_root();
+  Volume v;
+  make_dir(v.vol + "/data");
+  REQUIRE(::chmod((v.vol + "/data").c_str(), 0700) == 0);
+  auto r = run({unroot_bin(), "--chown", v.vol, "node", "/bin/sh", "-c",
+                "echo hi > '" + v.vol + "/data/new' && echo wrote"},
+               fixture_opts());
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "wrote\n");
+  CHECK(owner(v.vol + "/data/new") == Owner{kNode, kNode});
+}
+
+// The by-descriptor mode (fs.protected_hardlinks != 1), through the library itself.
+TEST_CASE("by-descriptor mode changes the same things and skips the same things", "[.][root]") {
+  require_root();
+  Volume v;
+  make_dir(v.vol + "/right");
+  for (int i = 0; i < 20; ++i) {
+    make_file(v.vol + "/right/f" + std::to_string(i));
+    make_file(v.vol + "/w" + std::to_string(i));
+  }
+  REQUIRE(::lchown((v.vol + "/right").c_str(), kApp, kApp) == 0);
+  for (int i = 0; i < 20; ++i) {
+    // One wrong file among right ones, to exercise the predictor both ways.
+    if (i != 7) {
+      REQUIRE(::lchown((v.vol + "/right/f" + std::to_string(i)).c_str(), kApp, kApp) == 0);
+    }
+  }
+  REQUIRE(::symlink((v.outside + "/secret").c_str(), (v.vol + "/link").c_str()) == 0);
+  REQUIRE(::mkfifo((v.vol + "/fifo").c_str(), 0644) == 0);
+  REQUIRE(::link((v.outside + "/secret").c_str(), (v.vol + "/hard").c_str()) == 0);
+  auto outside_before = owners_under(v.tmp.path(), v.vol);
+  auto ctime_right = ctime_of(v.vol + "/right/f3");
+  ::usleep(50 * 1000);
+
+  auto root = unroot::chown_preflight(v.vol);
+  REQUIRE(root);
+  root->by_name = false;
+  unroot::ChownRequest req{kApp, kApp, false, 2};
+  auto stats = unroot::chown_tree(*root, req);
+  REQUIRE(stats);
+  CHECK(stats->entries == 45);
+  CHECK(stats->changed == 1 + 20 + 1 + 1 + 1);  // vol, w*, right/f7, link, fifo
+  CHECK(stats->hardlinks_skipped == 1);
+  for (const auto& [path, o] : owners_under(v.vol)) {
+    INFO(path);
+    CHECK(o == (path == v.vol + "/hard" ? Owner{0, 0} : Owner{kApp, kApp}));
+  }
+  CHECK(same_time(ctime_of(v.vol + "/right/f3"), ctime_right));
+  CHECK(owners_under(v.tmp.path(), v.vol) == outside_before);
+}
+
+TEST_CASE("library dry run and one worker count the same as the real run", "[.][root]") {
+  require_root();
+  Volume v;
+  for (int d = 0; d < 10; ++d) {
+    make_dir(v.vol + "/d" + std::to_string(d));
+    for (int f = 0; f < 10; ++f) {
+      make_file(v.vol + "/d" + std::to_string(d) + "/f" + std::to_string(f));
+    }
+  }
+  for (bool by_name : {true, false}) {
+    auto root = unroot::chown_preflight(v.vol);
+    REQUIRE(root);
+    root->by_name = by_name;
+    uid_t target = by_name ? kNode : kApp;
+    auto dry = unroot::chown_tree(*root, unroot::ChownRequest{target, target, true, 1});
+    REQUIRE(dry);
+    CHECK(dry->entries == 111);
+    CHECK(dry->changed == 111);
+    CHECK(owner(v.vol + "/d3/f3") == (by_name ? Owner{0, 0} : Owner{kNode, kNode}));
+    auto real = unroot::chown_tree(*root, unroot::ChownRequest{target, target, false, 1});
+    REQUIRE(real);
+    CHECK(real->changed == 111);
+    CHECK(owner(v.vol + "/d3/f3") == Owner{target, target});
+  }
+}
+
+namespace {
+
+// Calls per syscall name from an `strace -c` summary file.
+std::map<std::string, long> strace_counts(const std::string& path) {
+  std::map<std::string, long> calls;
+  std::string text = read_file(path);
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    std::string line = text.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    pos = end == std::string::npos ? text.size() : end + 1;
+    // "% time  seconds  usecs/call  calls  [errors]  syscall": calls is the 4th column.
+    std::vector<std::string> cols;
+    std::size_t i = 0;
+    while (i < line.size()) {
+      while (i < line.size() && line[i] == ' ') {
+        ++i;
+      }
+      std::size_t j = line.find(' ', i);
+      if (i < line.size()) {
+        cols.push_back(line.substr(i, j == std::string::npos ? std::string::npos : j - i));
+      }
+      i = j == std::string::npos ? line.size() : j;
+    }
+    if (cols.size() >= 5 && std::isdigit(static_cast<unsigned char>(cols[3][0])) != 0) {
+      calls[cols.back()] += std::stol(cols[3]);
+    }
+  }
+  return calls;
+}
+
+long stat_family(const std::map<std::string, long>& calls) {
+  long n = 0;
+  for (const char* name : {"stat", "lstat", "fstat", "newfstatat", "statx"}) {
+    auto it = calls.find(name);
+    n += it == calls.end() ? 0 : it->second;
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("--chown makes at most one stat-family call per entry and no chown when all is right",
+          "[.][root]") {
+  require_root();
+  Volume v;
+  for (int d = 0; d < 20; ++d) {
+    std::string dir = v.vol + "/d" + std::to_string(d);
+    make_dir(dir);
+    for (int f = 0; f < 99; ++f) {
+      make_file(dir + "/f" + std::to_string(f));
+    }
+  }
+  constexpr long kEntries = 1 + 20 * 100;
+  std::string log = v.tmp.path() + "/strace.txt";
+  auto traced = [&] {
+    return run({"/usr/bin/strace", "-f", "-c", "-o", log, unroot_bin(), "--chown", v.vol, "node",
+                "/bin/true"},
+               fixture_opts());
+  };
+  auto all = traced();
+  REQUIRE(all.exit_code == 0);
+  auto c = strace_counts(log);
+  INFO(read_file(log));
+  // One per entry, plus a fixed few: unroot reads /etc/passwd and /etc/group, and the dynamic
+  // loader of /bin/true stats its libraries (about 15 in all here).
+  CHECK(stat_family(c) <= kEntries + 25);
+  CHECK(c["fchownat"] + c["fchown"] == kEntries);
+
+  auto none = traced();
+  REQUIRE(none.exit_code == 0);
+  c = strace_counts(log);
+  CHECK(stat_family(c) <= kEntries + 25);
+  CHECK(c["fchownat"] + c["fchown"] + c["chown"] + c["lchown"] == 0);
+}
+
+TEST_CASE("a symlink above PATH that a non-root user could plant is not followed", "[.][root]") {
+  require_root();
+  Volume v;
+  make_dir(v.outside + "/uploads");
+  make_file(v.outside + "/uploads/data");
+  // The app owns the volume; it replaced "app" with a link to a directory outside.
+  REQUIRE(::symlink(v.outside.c_str(), (v.vol + "/app").c_str()) == 0);
+  REQUIRE(::lchown((v.vol + "/app").c_str(), kNode, kNode) == 0);
+  REQUIRE(::symlink(v.outside.c_str(), (v.vol + "/rootlink").c_str()) == 0);
+  auto before = owners_under(v.tmp.path());
+  for (const std::string& path : {v.vol + "/app/uploads", v.vol + "/app/uploads/"}) {
+    INFO(path);
+    auto r = run_chown(path, "node");
+    CHECK(r.exit_code == 125);
+    CHECK(r.out.empty());
+    CHECK(r.err == "unroot: --chown " + path +
+                       ": refusing to follow the symlink 'app' on the way, which a non-root user "
+                       "could have planted; name the real path\n");
+  }
+  // Even root's own link is refused when the directory holding it is writable by others.
+  REQUIRE(::chmod(v.vol.c_str(), 01777) == 0);
+  auto r = run_chown(v.vol + "/rootlink/uploads", "node");
+  CHECK(r.exit_code == 125);
+  CHECK(contains(r.err, "refusing to follow the symlink 'rootlink'"));
+  REQUIRE(::chmod(v.vol.c_str(), 0755) == 0);
+  CHECK(owners_under(v.tmp.path()) == before);
+}
+
+TEST_CASE("a trailing slash or /. does not make a symlink PATH followed", "[.][root]") {
+  require_root();
+  Volume v;
+  REQUIRE(::symlink(v.outside.c_str(), (v.vol + "/link").c_str()) == 0);
+  auto before = owners_under(v.tmp.path());
+  for (const std::string& path : {v.vol + "/link/", v.vol + "/link/.", v.vol + "/link//./"}) {
+    INFO(path);
+    auto r = run_chown(path, "node");
+    CHECK(r.exit_code == 125);
+    CHECK(contains(r.err, "is a symbolic link (refused"));
+  }
+  CHECK(owners_under(v.tmp.path()) == before);
+}
+
+TEST_CASE("root's own symlink in a root-only directory above PATH is followed", "[.][root]") {
+  require_root();
+  Volume v;
+  make_dir(v.outside + "/uploads");
+  make_file(v.outside + "/uploads/data");
+  // Like /var/run -> /run: made by root, in a directory only root can write.
+  REQUIRE(::symlink(v.outside.c_str(), (v.tmp.path() + "/current").c_str()) == 0);
+  auto r = run_chown(v.tmp.path() + "/current/uploads", "node");
+  CHECK(r.exit_code == 0);
+  CHECK(owner(v.outside + "/uploads/data") == Owner{kNode, kNode});
+  CHECK(owner(v.outside + "/uploads") == Owner{kNode, kNode});
+  CHECK(owner(v.outside) == Owner{0, 0});
+  CHECK(owner(v.tmp.path() + "/current") == Owner{0, 0});
+}
+
+TEST_CASE("--chown with --listen: the volume is handed over and only the socket is passed on",
+          "[.][root]") {
+  require_root();
+  Volume v;
+  make_dir(v.vol + "/d");
+  make_file(v.vol + "/d/f");
+  RunOptions o = fixture_opts();
+  o.new_netns = true;
+  auto r =
+      run({unroot_bin(), "--listen", "127.0.0.1:8080", "--chown", v.vol, "node", idprobe_bin()}, o);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err == "unroot: " + v.vol + ": 3 entries, 3 changed\n");
+  auto p = parse_probe(r.out);
+  CHECK(p["uid"] == "1000,1000,1000");
+  CHECK(p["fds"] == "0,1,2,3");  // the socket; no descriptor of the walk leaked
+  CHECK(owner(v.vol + "/d/f") == Owner{kNode, kNode});
+}
+
+TEST_CASE("an unreadable directory below PATH stops the walk with its path, exit 125",
+          "[.][root]") {
+  require_root();
+  Volume v;
+  make_dir(v.vol + "/locked");
+  make_file(v.vol + "/locked/inside");
+  REQUIRE(::lchown((v.vol + "/locked").c_str(), 4321, 4321) == 0);
+  REQUIRE(::chmod((v.vol + "/locked").c_str(), 0700) == 0);
+  // Root without DAC_OVERRIDE and DAC_READ_SEARCH (but with CHOWN) cannot read another user's
+  // 0700 directory: the walk must say so rather than skip it.
+  auto r = run({"/usr/bin/setpriv", "--bounding-set", "-dac_override,-dac_read_search",
+                "--inh-caps", "-dac_override,-dac_read_search", unroot_bin(), "--chown", v.vol,
+                "node", "/bin/sh", "-c", "echo started"},
+               fixture_opts());
+  CHECK(r.exit_code == 125);
+  CHECK(r.out.empty());
+  CHECK(r.err == "unroot: open " + v.vol + "/locked: Permission denied\n");
+  CHECK(owner(v.vol + "/locked/inside") == Owner{0, 0});
+}
