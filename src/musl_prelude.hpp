@@ -14,3 +14,16 @@
 // Nothing in unroot uses locales (no iostreams), the headers merely mention the type.
 #include <locale.h>
 typedef locale_t __locale_t;
+
+// libstdc++ was configured against glibc 2.36, so its <mutex>/<condition_variable> internals
+// (reached from <atomic> through atomic_wait.h) call glibc's pthread_*_clock* functions, which
+// musl 1.2.3 lacks. Declared here so that the headers parse; nothing in src/ calls them, and a
+// use would fail at link time rather than silently misbehave.
+#include <pthread.h>
+#include <time.h>
+extern "C" {
+int pthread_cond_clockwait(pthread_cond_t*, pthread_mutex_t*, clockid_t, const struct timespec*);
+int pthread_mutex_clocklock(pthread_mutex_t*, clockid_t, const struct timespec*);
+int pthread_rwlock_clockrdlock(pthread_rwlock_t*, clockid_t, const struct timespec*);
+int pthread_rwlock_clockwrlock(pthread_rwlock_t*, clockid_t, const struct timespec*);
+}
