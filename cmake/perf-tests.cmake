@@ -26,6 +26,10 @@ if(UNROOT_HAVE_MUSL)
   set_tests_properties(dist_is_musl PROPERTIES PASS_REGULAR_EXPRESSION "libc: musl")
 endif()
 
+# Every object of the product compiled with the hardening flags (nm cannot tell in a static build).
+add_test(NAME compile_flags
+  COMMAND "${_scripts}/check-flags.sh" "${CMAKE_BINARY_DIR}/compile_commands.json")
+
 # The same end-to-end cases, run against the musl build (the harness takes UNROOT_BIN).
 if(UNROOT_HAVE_MUSL AND TARGET e2e_tests)
   add_dependencies(e2e_tests unroot-musl)
