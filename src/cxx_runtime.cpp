@@ -7,7 +7,7 @@
 // headers call these when a std::string or std::vector would overflow or an index is out of
 // range. libstdc++ is built for glibc only, so the musl build has no other source for them. The
 // glibc build takes them from here too, because libstdc++.a's versions throw, which drags in
-// the exception runtime, the demangler and std::terminate's verbose handler: 136 KB of the
+// the exception runtime, the demangler and std::terminate's verbose handler: 156 KB of the
 // static binary for paths that can only end in abort() (measured; docs/benchmarks.md). Either way
 // the process prints one line on stderr and dies of SIGABRT, as it would with libstdc++'s.
 #include <unistd.h>
