@@ -77,7 +77,7 @@ struct LinuxDirent64 {
   char d_name[1];
 };
 
-constexpr std::size_t kDirentBuffer = 64 * 1024;
+constexpr std::size_t kDirentBuffer = std::size_t{64} * 1024;
 
 struct Task {  // a directory already opened, checked and chowned, waiting for a worker
   Fd fd;

@@ -12,6 +12,7 @@
 #include "options.hpp"
 #include "plan.hpp"
 #include "privdrop.hpp"
+#include "session.hpp"
 #include "sockets.hpp"
 #include "sys.hpp"
 #include "userdb.hpp"
@@ -42,6 +43,7 @@ constexpr char kUsage[] =
     "  -c, --chown PATH        give PATH and everything below it to USER:GROUP first\n"
     "      --keep-cap CAP      keep one capability (e.g. NET_BIND_SERVICE) across the switch\n"
     "      --setsid            run COMMAND in a new session, without the controlling terminal\n"
+    "                          (unroot forks and waits: COMMAND gets a PID of its own)\n"
     "      --allow-new-privs   do not set no_new_privs (lets setuid programs such as su work)\n"
     "\n"
     "Exit status: 125 unroot failed, 126 COMMAND not executable, 127 COMMAND not found,\n"
@@ -227,6 +229,26 @@ int main(int argc, char** argv, char** envp) {
 
   if (auto s = unroot::switch_identity(*plan); !s) {
     return report(s.error(), kExitOwnError);
+  }
+  if (plan->setsid) {
+    // After the switch, so the parent that stays behind is as unprivileged as the command.
+    auto forked = unroot::start_new_session();
+    if (!forked) {
+      return report(forked.error(), kExitOwnError);
+    }
+    if (*forked) {
+      return unroot::exit_code_for(**forked);  // the parent: leave as the command left
+    }
+    // The child has a new PID: socket activation's LISTEN_PID must name it (sd_listen_fds(3)
+    // ignores the fds otherwise). Only a value naming unroot itself is rewritten: set by unroot
+    // for --listen, or by a supervisor that started unroot. LISTEN_PIDFDID identifies unroot's
+    // process too and cannot be made true for the child, so it goes (sd_listen_fds then
+    // checks the PID alone).
+    const std::string own_pid = std::to_string(caller->pid);
+    if (auto v = unroot::find_env(plan->env, "LISTEN_PID"); v && *v == own_pid) {
+      unroot::set_env(plan->env, "LISTEN_PID", std::to_string(::getpid()));
+      unroot::unset_env(plan->env, "LISTEN_PIDFDID");
+    }
   }
   std::vector<char*> env;
   env.reserve(plan->env.size() + 1);

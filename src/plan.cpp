@@ -238,7 +238,7 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
   if (!refusals.empty() && !opts.dry_run) {
     return Error{refusals.front()};
   }
-  for (std::string& r : refusals) {
+  for (const std::string& r : refusals) {
     plan.notes.push_back("a real run would fail: " + r);
   }
 
@@ -383,7 +383,8 @@ std::string describe_plan(const Plan& plan) {
   }
   out += std::string("no_new_privs: ") + (plan.no_new_privs ? "on" : "off") + "\n";
   if (plan.setsid) {
-    out += "session: new (setsid)\n";
+    out += "session: new (setsid in a child; unroot waits and forwards signals, so the "
+           "command's PID is not unroot's)\n";
   }
   out += "env: HOME=" + plan.identity.home + "\n";
   for (std::string_view path : plan.chown) {

@@ -26,9 +26,9 @@ bool setgroups_denied() {
   return f && f->exists && f->text.rfind("deny", 0) == 0;
 }
 
-Status fail_switch(std::string what, int err, const char* map_file) {
+Status fail_switch(std::string what, int err, const char* map_file, const char* subject) {
   if (err == EINVAL) {
-    return Error{what + ": the id is not mapped in this user namespace (see " +
+    return Error{what + ": " + subject + " not mapped in this user namespace (see " +
                      std::string(map_file) + "); map it or choose a mapped user",
                  err};
   }
@@ -50,7 +50,7 @@ Status set_groups(const std::vector<std::uint32_t>& ids) {
         "container as the target user instead",
         err};
   }
-  return fail_switch("setgroups", err, "/proc/self/gid_map");
+  return fail_switch("setgroups", err, "/proc/self/gid_map", "a group id in the list is");
 }
 
 /// Trying to get root back must fail. EPERM is the normal answer; EINVAL means uid/gid 0 is not
@@ -126,7 +126,7 @@ Status switch_identity(const Plan& plan) {
       return s;
     }
     if (::setresgid(id.gid, id.gid, id.gid) != 0) {
-      return fail_switch("setresgid " + id_str(id.gid), errno, "/proc/self/gid_map");
+      return fail_switch("setresgid " + id_str(id.gid), errno, "/proc/self/gid_map", "the id is");
     }
     return verify_identity(plan);
   }
@@ -154,10 +154,10 @@ Status switch_identity(const Plan& plan) {
     return s;
   }
   if (::setresgid(id.gid, id.gid, id.gid) != 0) {
-    return fail_switch("setresgid " + id_str(id.gid), errno, "/proc/self/gid_map");
+    return fail_switch("setresgid " + id_str(id.gid), errno, "/proc/self/gid_map", "the id is");
   }
   if (::setresuid(id.uid, id.uid, id.uid) != 0) {
-    return fail_switch("setresuid " + id_str(id.uid), errno, "/proc/self/uid_map");
+    return fail_switch("setresuid " + id_str(id.uid), errno, "/proc/self/uid_map", "the id is");
   }
   // The kernel keeps the inheritable set across setuid (capabilities(7)); with ambient
   // capabilities that could grant privileges to the command. Set all three sets to exactly

@@ -12,6 +12,8 @@
 
 #include <cstring>
 
+#include "caps.hpp"
+
 namespace unroot {
 namespace {
 
@@ -29,6 +31,11 @@ Error fail(const ListenSpec& spec, const char* verb, const std::string& object =
 
 Error fail_plain(const ListenSpec& spec, const std::string& why) {
   return Error{"--listen '" + spec.arg + "': " + why};
+}
+
+bool lacks_net_bind_service() {
+  auto caps = read_caps();
+  return caps && (caps->effective & cap_bit(kCapNetBindService)) == 0;
 }
 
 bool set_int_option(int fd, int level, int name, int value) {
@@ -97,6 +104,17 @@ Result<Fd> bind_inet(const ListenSpec& spec, int backlog) {
     rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
   }
   if (rc != 0) {
+    int err = errno;
+    // bind(2): EACCES for a port below net.ipv4.ip_unprivileged_port_start without
+    // CAP_NET_BIND_SERVICE (capabilities(7)), as after docker run --cap-drop NET_BIND_SERVICE
+    // or Kubernetes' drop: [ALL]. Name the capability when that is the cause.
+    if (err == EACCES && lacks_net_bind_service()) {
+      return Error{"--listen '" + spec.arg + "': bind " + where +
+                       ": missing capability CAP_NET_BIND_SERVICE; add it to the container "
+                       "(e.g. --cap-add NET_BIND_SERVICE) or use a port from 1024 up",
+                   err};
+    }
+    errno = err;
     return fail(spec, "bind", where);
   }
   if (spec.transport == Transport::kTcp && ::listen(fd.get(), backlog) != 0) {

@@ -329,6 +329,19 @@ TEST_CASE("--allow-new-privs leaves the bounding set whole and dry-run says why"
   CHECK(q->drop_bounding);
 }
 
+TEST_CASE("--setsid is in the plan and dry-run says the command's PID will differ", "[plan]") {
+  auto p = plan_for({"--setsid", "--dry-run", "node", "id"});
+  REQUIRE(p);
+  CHECK(p->setsid);
+  CHECK_THAT(describe_plan(*p), Catch::Contains("session: new (setsid in a child; unroot waits "
+                                                "and forwards signals, so the command's PID is "
+                                                "not unroot's)"));
+  auto q = plan_for({"--dry-run", "node", "id"});
+  REQUIRE(q);
+  CHECK_FALSE(q->setsid);
+  CHECK_THAT(describe_plan(*q), !Catch::Contains("session:"));
+}
+
 TEST_CASE("a bad --listen is reported before the user is looked up", "[plan][listen]") {
   auto p = plan_for({"--listen", "localhost:80", "no-such-user", "x"});
   REQUIRE_FALSE(p);

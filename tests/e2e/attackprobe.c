@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/* attackprobe: what a hostile command would try after unroot, for the e2e hardening tests.
+   Static, like idprobe. Test code only. Modes:
+     attackprobe regain          try every way back to root; prints key=ok|ERRNAME lines
+     attackprobe inject TEXT     TIOCSCTTY (steal) on fd 0, then TIOCSTI each byte of TEXT into
+                                 fd 0; prints tiocsctty= and tiocsti=ok|ERRNAME
+     attackprobe pty CMD [ARG..] play an interactive root shell: a new session whose controlling
+                                 terminal is a fresh pty; run CMD as a job in its own process
+                                 group in the foreground (what job control does), with the pty
+                                 as fd 0; after it ends, print the input the "shell" would read
+                                 next (pending=...) and job_exit=N */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+static const char* errname(int e) {
+  switch (e) {
+    case EPERM: return "EPERM";
+    case EINVAL: return "EINVAL";
+    case EIO: return "EIO";
+    case ENOTTY: return "ENOTTY";
+    case EACCES: return "EACCES";
+    default: return strerror(e);
+  }
+}
+
+static void report(const char* key, int rc) {
+  printf("%s=%s\n", key, rc == 0 ? "ok" : errname(errno));
+}
+
+static int regain(void) {
+  uid_t r, e, s;
+  getresuid(&r, &e, &s);
+  printf("uid=%u,%u,%u\n", r, e, s);
+  report("setresuid", setresuid(0, 0, 0));
+  report("setuid", setuid(0));
+  report("seteuid", seteuid(0));
+  report("setresgid", setresgid(0, 0, 0));
+  gid_t zero = 0;
+  report("setgroups", setgroups(1, &zero));
+  struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct d[2];
+  memset(d, 0xff, sizeof d);
+  report("capset_all", (int)syscall(SYS_capset, &h, d));
+  report("ambient_raise_setuid", prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, 7, 0, 0));
+  report("clear_no_new_privs", prctl(PR_SET_NO_NEW_PRIVS, 0, 0, 0, 0)); /* one-way: EINVAL */
+  printf("nnp_after=%d\n", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
+  getresuid(&r, &e, &s);
+  printf("uid_after=%u,%u,%u\n", r, e, s);
+  return 0;
+}
+
+static int inject(const char* text) {
+  /* First try to make the terminal ours again (steal it, as a session leader may try);
+     then push the text. */
+  report("tiocsctty", ioctl(0, TIOCSCTTY, 1));
+  int rc = 0;
+  for (const char* p = text; *p; p++) {
+    rc = ioctl(0, TIOCSTI, p);
+    if (rc != 0) break;
+  }
+  report("tiocsti", rc);
+  return 0;
+}
+
+static int pty(char** argv) {
+  int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) {
+    perror("attackprobe: /dev/ptmx");
+    return 2;
+  }
+  const char* name = ptsname(master);
+  pid_t shell = fork();
+  if (shell < 0) return 2;
+  if (shell == 0) {
+    /* The "root shell": session leader with the pty as controlling terminal. */
+    if (setsid() < 0) _exit(3);
+    int tty = open(name, O_RDWR | O_CLOEXEC);
+    if (tty < 0 || ioctl(tty, TIOCSCTTY, 0) != 0) _exit(4);
+    struct termios t;
+    tcgetattr(tty, &t);
+    cfmakeraw(&t); /* injected bytes are readable at once, and not echoed */
+    tcsetattr(tty, TCSANOW, &t);
+    signal(SIGTTOU, SIG_IGN);
+    pid_t job = fork();
+    if (job < 0) _exit(5);
+    if (job == 0) {
+      setpgid(0, 0); /* a job: its own process group, so unroot is a group leader */
+      signal(SIGTTOU, SIG_DFL);
+      if (dup2(tty, 0) != 0) _exit(6);
+      execv(argv[0], argv);
+      _exit(127);
+    }
+    setpgid(job, job);
+    tcsetpgrp(tty, job);
+    int status = 0;
+    while (waitpid(job, &status, 0) < 0 && errno == EINTR) {
+    }
+    tcsetpgrp(tty, getpgrp());
+    /* What the shell would read as its next command line. */
+    fcntl(tty, F_SETFL, O_NONBLOCK);
+    char buf[4096];
+    ssize_t n = read(tty, buf, sizeof buf);
+    printf("pending=%.*s\n", n > 0 ? (int)n : 0, buf);
+    printf("job_exit=%d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    fflush(stdout);
+    _exit(0);
+  }
+  int status = 0;
+  while (waitpid(shell, &status, 0) < 0 && errno == EINTR) {
+  }
+  close(master);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+int main(int argc, char** argv) {
+  setvbuf(stdout, NULL, _IONBF, 0);
+  if (argc >= 2 && strcmp(argv[1], "regain") == 0) return regain();
+  if (argc >= 3 && strcmp(argv[1], "inject") == 0) return inject(argv[2]);
+  if (argc >= 3 && strcmp(argv[1], "pty") == 0) return pty(argv + 2);
+  fprintf(stderr, "usage: attackprobe regain | inject TEXT | pty CMD [ARG...]\n");
+  return 2;
+}
