@@ -45,7 +45,9 @@ void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
-namespace std {
+// Defining these in std is the point of this file: they are libstdc++'s own out-of-line helpers,
+// declared in <bits/functexcept.h>, which nothing else provides in the musl build.
+namespace std {  // NOLINT(cert-dcl58-cpp)
 
 void __throw_bad_exception() { die("bad_exception"); }
 void __throw_bad_alloc() { die("out of memory"); }
@@ -57,8 +59,9 @@ void __throw_domain_error(const char* what) { die(what); }
 void __throw_invalid_argument(const char* what) { die(what); }
 void __throw_length_error(const char* what) { die(what); }
 void __throw_out_of_range(const char* what) { die(what); }
-// The format's arguments are dropped: formatting them would pull printf into the binary.
-void __throw_out_of_range_fmt(const char* what, ...) { die(what); }
+// Variadic because libstdc++ declares it so. The format's arguments are dropped: formatting them
+// would pull printf into the binary.
+void __throw_out_of_range_fmt(const char* what, ...) { die(what); }  // NOLINT(cert-dcl50-cpp)
 void __throw_runtime_error(const char* what) { die(what); }
 void __throw_range_error(const char* what) { die(what); }
 void __throw_overflow_error(const char* what) { die(what); }
