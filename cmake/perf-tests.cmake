@@ -10,17 +10,17 @@ endif()
 
 set(_scripts "${CMAKE_CURRENT_SOURCE_DIR}/scripts")
 
-# Size bounds on the stripped binary (what ships), at what parts 1-3 reach plus a little room, so
-# that a real regression (iostreams, locale, NSS: hundreds of KB) fails while ordinary growth
-# does not. Issue 8's targets are 1 MiB (glibc) and 64 KiB (musl); both are missed today and
-# docs/benchmarks.md says by what: glibc 1,105,048 bytes (part 3's worker threads bring static
-# glibc's pthread and resolver clean-up code, ~150 KB), musl 153,240 (part 2's inet_ntop links
-# musl's printf, ~12 KB; parts 2 and 3 add ~55 KB of code).
+# Size bounds on the stripped binary (what ships), at what parts 1-4 reach plus a little room
+# (the musl file grows in 4 KiB pages), so that a real regression (iostreams, locale, NSS:
+# hundreds of KB) fails while ordinary growth does not. Issue 8's targets are 1 MiB (glibc) and
+# 64 KiB (musl); both are missed and docs/benchmarks.md says by what: glibc 1,113,240 bytes
+# (part 3's worker threads bring static glibc's pthread and resolver clean-up code, ~150 KB),
+# musl 161,432 (part 2's inet_ntop links musl's printf, ~12 KB; parts 2-4 add ~65 KB of code).
 add_test(NAME binary_glibc
   COMMAND "${_scripts}/check-binary.sh" --max-stripped-size 1179648 "$<TARGET_FILE:unroot>.unstripped")
 if(UNROOT_HAVE_MUSL)
   add_test(NAME binary_musl
-    COMMAND "${_scripts}/check-binary.sh" --max-stripped-size 163840 "$<TARGET_FILE:unroot-musl>")
+    COMMAND "${_scripts}/check-binary.sh" --max-stripped-size 180224 "$<TARGET_FILE:unroot-musl>")
   # What ships is the musl build whenever it exists (cmake/dist.cmake); say so by asking it.
   add_test(NAME dist_is_musl COMMAND "${UNROOT_DIST_BINARY}" --version)
   set_tests_properties(dist_is_musl PROPERTIES PASS_REGULAR_EXPRESSION "libc: musl")
