@@ -38,29 +38,21 @@ Result<FileText> read_small_file(const char* path, std::size_t max_size) {
   }
   FileText out;
   out.exists = true;
-  out.text.resize(static_cast<std::size_t>(st.st_size));
+  // One byte more than st_size, so the usual case is one allocation, one read of the whole file
+  // and one read that returns EOF. The file may still grow while we read it, or be a regular
+  // file whose st_size says nothing (procfs): then grow, but never past max_size + 1 bytes, the
+  // byte that proves it is too large.
+  const std::size_t limit = max_size + 1;
+  out.text.resize(std::min(limit, static_cast<std::size_t>(st.st_size) + 1));
   std::size_t got = 0;
-  // The file may grow or shrink while we read it: read until EOF, never past max_size.
   for (;;) {
     if (got == out.text.size()) {
-      if (out.text.size() >= max_size) {
-        char probe = 0;
-        ssize_t n = ::read(fd.get(), &probe, 1);
-        if (n < 0 && errno == EINTR) {
-          continue;
-        }
-        if (n < 0) {
-          return sys_error("read " + std::string(path));
-        }
-        if (n > 0) {
-          return Error{std::string(path) + " is larger than the " + std::to_string(max_size >> 20) +
-                           " MiB that unroot reads",
-                       0, 0};
-        }
-        break;
+      if (got >= limit) {
+        return Error{std::string(path) + " is larger than the " + std::to_string(max_size >> 20) +
+                         " MiB that unroot reads",
+                     0, 0};
       }
-      std::size_t grow = out.text.size() < 4096 ? 4096 : out.text.size();
-      out.text.resize(std::min(max_size, out.text.size() + grow));
+      out.text.resize(std::min(limit, std::max<std::size_t>(4096, got * 2)));
     }
     ssize_t n = ::read(fd.get(), out.text.data() + got, out.text.size() - got);
     if (n < 0 && errno == EINTR) {
