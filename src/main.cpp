@@ -7,6 +7,7 @@
 #include <string>
 
 #include "chown_walk.hpp"
+#include "errno_text.hpp"
 #include "exec.hpp"
 #include "options.hpp"
 #include "plan.hpp"
@@ -73,7 +74,7 @@ std::string one_line(std::string_view text) {
 std::string error_text(const Error& e) {
   std::string text = one_line(e.what);
   if (e.sys_errno != 0) {
-    text += std::string(": ") + std::strerror(e.sys_errno);
+    text += std::string(": ") + unroot::errno_text(e.sys_errno);  // same words with musl
   }
   return text;
 }

@@ -1,0 +1,68 @@
+# cmake/perf-tests.cmake: ctest entries for the structural facts of the built binaries (issue 8):
+# static-pie + hardening + no NSS + stripped size (scripts/check-binary.sh), the syscall count of
+# a plain drop (scripts/check-syscalls.sh, root), and scripts/bench.sh --quick so the benchmark
+# keeps working. No timing is asserted anywhere: the machine is shared and noisy.
+# Included from CMakeLists.txt after enable_testing() and cmake/musl.cmake.
+
+if(NOT TARGET unroot)
+  return()  # UNROOT_SANITIZE builds no static binary
+endif()
+
+set(_scripts "${CMAKE_CURRENT_SOURCE_DIR}/scripts")
+
+# Size bounds on the stripped binary (what ships), at what parts 1-4 reach plus a little room
+# (the musl file grows in 4 KiB pages), so that a real regression (iostreams, locale, NSS:
+# hundreds of KB) fails while ordinary growth does not. Issue 8's targets are 1 MiB (glibc) and
+# 64 KiB (musl); both are missed and docs/benchmarks.md says by what: glibc 1,113,240 bytes
+# (part 3's worker threads bring static glibc's pthread and resolver clean-up code, ~150 KB),
+# musl 161,432 (part 2's inet_ntop links musl's printf, ~12 KB; parts 2-4 add ~65 KB of code).
+add_test(NAME binary_glibc
+  COMMAND "${_scripts}/check-binary.sh" --max-stripped-size 1179648 "$<TARGET_FILE:unroot>.unstripped")
+if(UNROOT_HAVE_MUSL)
+  add_test(NAME binary_musl
+    COMMAND "${_scripts}/check-binary.sh" --max-stripped-size 180224 "$<TARGET_FILE:unroot-musl>")
+  # What ships is the musl build whenever it exists (cmake/dist.cmake); say so by asking it.
+  add_test(NAME dist_is_musl COMMAND "${UNROOT_DIST_BINARY}" --version)
+  set_tests_properties(dist_is_musl PROPERTIES PASS_REGULAR_EXPRESSION "libc: musl")
+endif()
+
+# Every object of the product compiled with the hardening flags (nm cannot tell in a static build).
+add_test(NAME compile_flags
+  COMMAND "${_scripts}/check-flags.sh" "${CMAKE_BINARY_DIR}/compile_commands.json")
+
+# The same end-to-end cases, run against the musl build (the harness takes UNROOT_BIN).
+if(UNROOT_HAVE_MUSL AND TARGET e2e_tests)
+  add_dependencies(e2e_tests unroot-musl)
+  add_test(NAME e2e_musl COMMAND e2e_tests)
+  add_test(NAME e2e_root_musl
+    COMMAND "${_scripts}/run-root-tests.sh" "$<TARGET_FILE:e2e_tests>" [root])
+  set_tests_properties(e2e_musl e2e_root_musl PROPERTIES
+    ENVIRONMENT "UNROOT_BIN=${UNROOT_MUSL_BINARY}")
+  set_tests_properties(e2e_root_musl PROPERTIES SKIP_RETURN_CODE 77 LABELS root)
+endif()
+
+# Syscalls of `unroot app /bin/true`, from unroot's execve to the command's; see the script.
+# Measured at part 1: glibc 337, musl 357 (musl wraps each set*id in 3 sigprocmask calls). 291 of
+# them are prctl: the capability state is probed cap by cap (41 caps, bounding + ambient) three
+# times. Each new kernel capability adds 7; the bound leaves room for a few and catches any new
+# per-line or per-group syscall. Tighten it when the probing shrinks.
+set(UNROOT_SYSCALL_BOUND_GLIBC 400)
+set(UNROOT_SYSCALL_BOUND_MUSL 400)
+add_test(NAME syscalls_glibc
+  COMMAND "${_scripts}/check-syscalls.sh" --max ${UNROOT_SYSCALL_BOUND_GLIBC} "$<TARGET_FILE:unroot>")
+set(_syscall_tests syscalls_glibc)
+if(UNROOT_HAVE_MUSL)
+  add_test(NAME syscalls_musl
+    COMMAND "${_scripts}/check-syscalls.sh" --max ${UNROOT_SYSCALL_BOUND_MUSL} "$<TARGET_FILE:unroot-musl>")
+  list(APPEND _syscall_tests syscalls_musl)
+endif()
+set_tests_properties(${_syscall_tests} PROPERTIES SKIP_RETURN_CODE 77 LABELS root)
+
+# The benchmark itself, in its quick mode, on the binaries just built. Skips (77) when not root.
+set(_bench_env "UNROOT=$<TARGET_FILE:unroot>" "BUILD_DIR=${CMAKE_BINARY_DIR}")
+if(UNROOT_HAVE_MUSL)
+  list(APPEND _bench_env "UNROOT_MUSL=${CMAKE_BINARY_DIR}/unroot-musl")
+endif()
+add_test(NAME bench_quick COMMAND "${_scripts}/bench.sh" --quick)
+set_tests_properties(bench_quick PROPERTIES
+  ENVIRONMENT "${_bench_env}" SKIP_RETURN_CODE 77 LABELS root TIMEOUT 300)

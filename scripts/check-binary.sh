@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# check-binary.sh: structural facts about a built unroot that must stay true. Run it on the
+# UNSTRIPPED binary (the symbol check needs the symbol table).
+#
+#   scripts/check-binary.sh [--max-stripped-size BYTES] BINARY
+#
+# Checks, each because:
+#   - `file` says static-pie: static, so it runs in any image (scratch, distroless, busybox) and in
+#     the e2e chroot with no libc; PIE, so ASLR still applies to the process that runs as root.
+#   - GNU_RELRO and BIND_NOW: relocations are resolved at start and the GOT made read-only
+#     (ld(1) -z relro -z now); a write primitive cannot redirect a function pointer there.
+#   - GNU_STACK is not executable (ld(1) -z noexecstack).
+#   - none of getpwnam getpwuid getgrnam getgrgid initgroups getgrouplist getaddrinfo is linked:
+#     these go through NSS, which in a static glibc binary dlopen()s modules from the image as root
+#     (glibc's static-linking warning), and would make the result depend on nsswitch.conf. unroot
+#     reads /etc/passwd and /etc/group itself.
+#   - with --max-stripped-size, a stripped copy is at most BYTES (what ships; size is a feature).
+# Exit status: 0 all checks passed; 1 a check failed; 2 usage or missing tools.
+set -euo pipefail
+
+max_size=""
+while (($#)); do
+  case "$1" in
+    --max-stripped-size)
+      [[ $# -ge 2 && $2 =~ ^[0-9]+$ ]] || {
+        echo "check-binary.sh: --max-stripped-size needs a number of bytes" >&2
+        exit 2
+      }
+      max_size=$2
+      shift 2
+      ;;
+    -*)
+      echo "check-binary.sh: unknown option '$1'" >&2
+      exit 2
+      ;;
+    *) break ;;
+  esac
+done
+if [[ $# -ne 1 ]]; then
+  echo "usage: check-binary.sh [--max-stripped-size BYTES] BINARY" >&2
+  exit 2
+fi
+bin=$1
+for tool in file readelf nm strip; do
+  command -v "$tool" > /dev/null || {
+    echo "check-binary.sh: '$tool' not found (Debian: apt-get install file binutils)" >&2
+    exit 2
+  }
+done
+[[ -f $bin ]] || {
+  echo "check-binary.sh: no such file: $bin" >&2
+  exit 2
+}
+
+failed=0
+pass() { echo "ok:   $bin: $*"; }
+fail() {
+  echo "FAIL: $bin: $*"
+  failed=1
+}
+
+desc=$(file -b "$bin")
+if [[ $desc == *"static-pie linked"* ]]; then
+  pass "static-pie"
+else
+  fail "not static-pie: $desc"
+fi
+
+headers=$(readelf -lW "$bin")
+if grep -q '^ *GNU_RELRO ' <<< "$headers"; then
+  pass "GNU_RELRO"
+else
+  fail "no GNU_RELRO segment (link with -z relro)"
+fi
+stack=$(awk '$1 == "GNU_STACK" { print $(NF - 1) }' <<< "$headers")
+if [[ -z $stack ]]; then
+  fail "no GNU_STACK header (the kernel would assume an executable stack)"
+elif [[ $stack == *E* ]]; then
+  fail "GNU_STACK is executable ($stack)"
+else
+  pass "GNU_STACK $stack"
+fi
+if readelf -dW "$bin" | grep -Eq '\(FLAGS\).*BIND_NOW|\(FLAGS_1\).*NOW'; then
+  pass "BIND_NOW"
+else
+  fail "no BIND_NOW (link with -z now)"
+fi
+
+symbols=$(nm "$bin" 2> /dev/null | awk '{ print $NF }') || true
+if [[ -z $symbols ]]; then
+  fail "no symbol table: run this on the unstripped binary"
+else
+  found=()
+  for s in getpwnam getpwuid getgrnam getgrgid initgroups getgrouplist getaddrinfo; do
+    # glibc defines the public names as aliases of versioned internals (getpwnam_r, __getpwnam_r):
+    # any of them means the NSS path is linked in.
+    if grep -Eq "^_*${s}(_r)?(@.*)?$" <<< "$symbols"; then
+      found+=("$s")
+    fi
+  done
+  if ((${#found[@]})); then
+    fail "links NSS lookups: ${found[*]}"
+  else
+    pass "no NSS lookups (getpw*, getgr*, initgroups, getgrouplist, getaddrinfo)"
+  fi
+fi
+
+if [[ -n $max_size ]]; then
+  tmp=$(mktemp)
+  trap 'rm -f "$tmp"' EXIT
+  strip --strip-all -o "$tmp" "$bin"
+  size=$(stat -c %s "$tmp")
+  if ((size <= max_size)); then
+    pass "stripped size $size bytes <= $max_size"
+  else
+    fail "stripped size $size bytes > $max_size"
+  fi
+fi
+exit "$failed"

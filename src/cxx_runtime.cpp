@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+// cxx_runtime: the few out-of-line libstdc++ pieces src/ needs: operator new/delete, the
+// std::__throw_* helpers and the _GLIBCXX_ASSERTIONS failure handler. Linked into both builds;
+// must not be linked into the tests (Catch2 needs the real, throwing ones).
+//
+// Why: src/ is built with -fno-exceptions and uses only header-only parts of libstdc++, whose
+// headers call these when a std::string or std::vector would overflow or an index is out of
+// range. libstdc++ is built for glibc only, so the musl build has no other source for them. The
+// glibc build takes them from here too, because libstdc++.a's versions throw, which drags in
+// the exception runtime, the demangler and std::terminate's verbose handler: 156 KB of the
+// static binary for paths that can only end in abort() (measured; docs/benchmarks.md). Either way
+// the process prints one line on stderr and dies of SIGABRT, as it would with libstdc++'s.
+#include <unistd.h>
+
+#include <bits/functexcept.h>
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace {
+
+[[noreturn]] void die(const char* what) {
+  // write(2), not stdio: the product has no stdio, and this may run with the heap exhausted.
+  static constexpr char kPrefix[] = "unroot: fatal: ";
+  (void)!::write(STDERR_FILENO, kPrefix, sizeof kPrefix - 1);
+  (void)!::write(STDERR_FILENO, what, std::strlen(what));
+  (void)!::write(STDERR_FILENO, "\n", 1);
+  std::abort();
+}
+
+}  // namespace
+
+// Allocation failure ends the process, as it does in the glibc build (bad_alloc, no handler).
+void* operator new(std::size_t size) {
+  void* p = std::malloc(size == 0 ? 1 : size);
+  if (p == nullptr) {
+    die("out of memory");
+  }
+  return p;
+}
+void* operator new[](std::size_t size) { return ::operator new(size); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+// Defining these in std is the point of this file: they are libstdc++'s own out-of-line helpers,
+// declared in <bits/functexcept.h>, which nothing else provides in the musl build.
+namespace std {  // NOLINT(cert-dcl58-cpp)
+
+void __throw_bad_exception() { die("bad_exception"); }
+void __throw_bad_alloc() { die("out of memory"); }
+void __throw_bad_array_new_length() { die("bad array new length"); }
+void __throw_bad_cast() { die("bad cast"); }
+void __throw_bad_typeid() { die("bad typeid"); }
+void __throw_logic_error(const char* what) { die(what); }
+void __throw_domain_error(const char* what) { die(what); }
+void __throw_invalid_argument(const char* what) { die(what); }
+void __throw_length_error(const char* what) { die(what); }
+void __throw_out_of_range(const char* what) { die(what); }
+// Variadic because libstdc++ declares it so. The format's arguments are dropped: formatting them
+// would pull printf into the binary.
+void __throw_out_of_range_fmt(const char* what, ...) { die(what); }  // NOLINT(cert-dcl50-cpp)
+void __throw_runtime_error(const char* what) { die(what); }
+void __throw_range_error(const char* what) { die(what); }
+void __throw_overflow_error(const char* what) { die(what); }
+void __throw_underflow_error(const char* what) { die(what); }
+void __throw_system_error(int) { die("system_error"); }
+void __throw_bad_function_call() { die("bad function call"); }
+
+// -D_GLIBCXX_ASSERTIONS bounds checks (operator[], front(), back(), ...) report here.
+void __glibcxx_assert_fail(const char* file, int line, const char* function,
+                           const char* condition) noexcept {
+  (void)line;  // printing it would need number formatting; file, function and condition suffice
+  const char* parts[] = {file, ": ", function, ": assertion '", condition, "' failed"};
+  for (const char* part : parts) {
+    (void)!::write(STDERR_FILENO, part, std::strlen(part));
+  }
+  (void)!::write(STDERR_FILENO, "\n", 1);
+  std::abort();
+}
+
+}  // namespace std
