@@ -152,6 +152,7 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
     }
   }
   plan.dry_run = opts.dry_run;
+  plan.last_cap = caller.caps.last_cap;
   plan.setsid = opts.setsid;
   const Identity& target = plan.identity;
   std::string name = spec->user.text.empty() ? "uid " + std::to_string(target.uid)

@@ -53,6 +53,7 @@ struct Plan {
   CapMask keep_caps = 0;       // --keep-cap: kept in permitted/effective/inheritable/ambient
   bool no_new_privs = true;    // PR_SET_NO_NEW_PRIVS before exec (off: --allow-new-privs)
   bool drop_bounding = false;  // drop all but keep_caps from the bounding set
+  int last_cap = 0;             // highest capability number this kernel knows (read_caller)
   bool setsid = false;
   bool dry_run = false;
   std::vector<ListenSpec> listen;  // --listen sockets, bound as root, passed as fds 3, 4, ...
