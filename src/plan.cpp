@@ -384,8 +384,9 @@ std::string describe_plan(const Plan& plan) {
   }
   out += std::string("no_new_privs: ") + (plan.no_new_privs ? "on" : "off") + "\n";
   if (plan.setsid) {
-    out += "session: new (setsid in a child; unroot waits and forwards signals, so the "
-           "command's PID is not unroot's)\n";
+    out +=
+        "session: new (setsid in a child; unroot waits and forwards signals, so the "
+        "command's PID is not unroot's)\n";
   }
   out += "env: HOME=" + plan.identity.home + "\n";
   for (std::string_view path : plan.chown) {
