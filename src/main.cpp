@@ -201,8 +201,8 @@ int main(int argc, char** argv, char** envp) {
       return report(stats.error(), kExitOwnError);
     }
     if (stats->changed != 0 || opts->verbose) {
-      std::string line = std::string(kProg) + ": " +
-                         unroot::chown_summary(root.path, *stats, false) + "\n";
+      std::string line =
+          std::string(kProg) + ": " + unroot::chown_summary(root.path, *stats, false) + "\n";
       (void)unroot::write_all(STDERR_FILENO, line.data(), line.size());
     }
   }

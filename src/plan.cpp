@@ -152,6 +152,7 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
     }
   }
   plan.dry_run = opts.dry_run;
+  plan.last_cap = caller.caps.last_cap;
   plan.setsid = opts.setsid;
   const Identity& target = plan.identity;
   std::string name = spec->user.text.empty() ? "uid " + std::to_string(target.uid)
@@ -383,8 +384,9 @@ std::string describe_plan(const Plan& plan) {
   }
   out += std::string("no_new_privs: ") + (plan.no_new_privs ? "on" : "off") + "\n";
   if (plan.setsid) {
-    out += "session: new (setsid in a child; unroot waits and forwards signals, so the "
-           "command's PID is not unroot's)\n";
+    out +=
+        "session: new (setsid in a child; unroot waits and forwards signals, so the "
+        "command's PID is not unroot's)\n";
   }
   out += "env: HOME=" + plan.identity.home + "\n";
   for (std::string_view path : plan.chown) {

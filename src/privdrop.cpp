@@ -130,10 +130,6 @@ Status switch_identity(const Plan& plan) {
     }
     return verify_identity(plan);
   }
-  auto before = read_caps();
-  if (!before) {
-    return before.error();
-  }
   if (plan.keep_caps != 0) {
     // Without KEEPCAPS, setresuid() from root clears the permitted set (capabilities(7),
     // "Effect of user ID changes on capabilities") and nothing could be kept.
@@ -144,7 +140,7 @@ Status switch_identity(const Plan& plan) {
   // The bounding set first, while CAP_SETPCAP is still effective: after it, no execve of a
   // setuid-root or file-capability binary can hand back anything we dropped.
   if (plan.drop_bounding) {
-    if (auto s = drop_bounding_except(plan.keep_caps, before->last_cap); !s) {
+    if (auto s = drop_bounding_except(plan.keep_caps, plan.last_cap); !s) {
       return s;
     }
   }
@@ -165,7 +161,7 @@ Status switch_identity(const Plan& plan) {
   if (auto s = set_caps(plan.keep_caps, plan.keep_caps, plan.keep_caps); !s) {
     return s;
   }
-  if (auto s = set_ambient(plan.keep_caps, before->last_cap); !s) {
+  if (auto s = set_ambient(plan.keep_caps, plan.last_cap); !s) {
     return s;
   }
   if (plan.keep_caps != 0 && ::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) {
