@@ -15,6 +15,8 @@ namespace unroot {
 using CapMask = std::uint64_t;
 
 inline constexpr int kCapChown = 0;
+inline constexpr int kCapDacOverride = 1;
+inline constexpr int kCapDacReadSearch = 2;
 inline constexpr int kCapSetgid = 6;
 inline constexpr int kCapSetuid = 7;
 inline constexpr int kCapSetpcap = 8;

@@ -3,6 +3,7 @@
 // chooses exit codes; every other module returns values.
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <string>
 
@@ -198,7 +199,19 @@ int main(int argc, char** argv, char** envp) {
     unroot::ChownRequest req{plan->identity.uid, plan->identity.gid, false, 0};
     auto stats = unroot::chown_tree(root, req);
     if (!stats) {
-      return report(stats.error(), kExitOwnError);
+      Error e = stats.error();
+      // A directory only its owner may enter (0700, another uid) needs CAP_DAC_READ_SEARCH (or
+      // DAC_OVERRIDE), which Kubernetes' minimal set and --cap-drop ALL leave out: name it, as
+      // every other missing-capability error does.
+      constexpr unroot::CapMask kDac =
+          unroot::cap_bit(unroot::kCapDacOverride) | unroot::cap_bit(unroot::kCapDacReadSearch);
+      if (e.sys_errno == EACCES && (caller->caps.effective & kDac) == 0) {
+        e.what +=
+            ": permission denied, and unroot lacks capability CAP_DAC_READ_SEARCH; add it "
+            "or make the directory readable by root";
+        e.sys_errno = 0;
+      }
+      return report(e, kExitOwnError);
     }
     if (stats->changed != 0 || opts->verbose) {
       std::string line =
