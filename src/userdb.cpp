@@ -88,16 +88,15 @@ Result<std::optional<Entry>> find_first(const UserFile& file, std::string_view w
   std::optional<Entry> found;
   std::size_t bad_line = 0;
   for_each_line(file.text, [&](std::string_view line, std::size_t number) {
-    if (is_ignorable_line(line)) {
+    // claims_key only looks at the key's own field: a line that does not claim the key can be
+    // neither the entry nor a malformed line about it, so it is skipped without a full parse.
+    if (is_ignorable_line(line) || !claims_key(line)) {
       return true;
     }
     std::optional<Entry> e = parse(line);
     if (!e) {
-      if (claims_key(line)) {
-        bad_line = number;
-        return false;
-      }
-      return true;
+      bad_line = number;
+      return false;
     }
     if (matches_entry(*e)) {
       e->line = number;
@@ -185,6 +184,11 @@ Result<std::optional<GroupEntry>> find_group_by_gid(const UserFile& group, std::
 std::vector<std::uint32_t> groups_with_member(const UserFile& group, std::string_view user) {
   std::vector<std::uint32_t> gids;
   for_each_line(group.text, [&](std::string_view line, std::size_t) {
+    // A member's name is in the line's text: most lines are skipped by one memchr-fast search,
+    // without splitting fields or parsing the gid. The full parse below decides.
+    if (line.find(user) == std::string_view::npos) {
+      return true;
+    }
     std::optional<GroupEntry> e = parse_group_line(line);
     if (!e) {
       return true;
