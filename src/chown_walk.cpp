@@ -628,22 +628,7 @@ Result<Fd> open_path_carefully(const std::string& path, const std::string& shown
 
 }  // namespace
 
-std::string printable_path(std::string_view path) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(path.size());
-  for (char c : path) {
-    auto b = static_cast<unsigned char>(c);
-    if (b < 0x20 || b >= 0x7f || b == '\\') {
-      out += "\\x";
-      out += kHex[b >> 4];
-      out += kHex[b & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+std::string printable_path(std::string_view path) { return escape_bytes(path, true); }
 
 unsigned dir_fd_budget(uint64_t nofile_soft_limit, unsigned threads) {
   if (threads == 0) {

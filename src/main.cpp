@@ -52,28 +52,10 @@ constexpr char kUsage[] =
 
 constexpr char kProg[] = "unroot";
 
-/// Control bytes (a newline in a user-spec or a passwd field) would let input forge extra
-/// lines or terminal escapes in the one-line message: show them as \xHH instead.
-std::string one_line(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(text.size());
-  for (char ch : text) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c == 0x7f) {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += ch;
-    }
-  }
-  return out;
-}
-
 /// An Error as one line, without the "unroot: " prefix.
 std::string error_text(const Error& e) {
-  std::string text = one_line(e.what);
+  // Control bytes (a newline in a user-spec or a passwd field) must not forge a second line.
+  std::string text = unroot::escape_bytes(e.what, false);
   if (e.sys_errno != 0) {
     text += std::string(": ") + unroot::errno_text(e.sys_errno);  // same words with musl
   }

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -23,6 +24,26 @@ struct Error {
 /// Builds an Error from the errno left by the call that just failed. Call it first thing after
 /// the failing call: anything in between may overwrite errno (bubblewrap's errsv rule).
 inline Error sys_error(std::string what) { return Error{std::move(what), errno, 0, false}; }
+
+/// text with bytes a terminal or a log reader could misread shown as \xHH: control bytes
+/// always (so input cannot forge a second line or an escape sequence), and with `all_unusual`
+/// also bytes >= 0x7f and '\' itself (so a shown file name maps back to exactly one name).
+inline std::string escape_bytes(std::string_view text, bool all_unusual) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f || (all_unusual && (c > 0x7f || c == '\\'))) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
 
 /// A value or an Error. [[nodiscard]] with -Werror turns an ignored failure into a build error.
 template <typename T>
