@@ -15,14 +15,7 @@
 # missing) unless REQUIRE_ROOT_TESTS=1, which turns a skip into a failure.
 set -euo pipefail
 
-skip() {
-  if [[ ${REQUIRE_ROOT_TESTS:-0} == 1 ]]; then
-    echo "check-syscalls.sh: FAIL: $* (REQUIRE_ROOT_TESTS=1 forbids skipping)" >&2
-    exit 1
-  fi
-  echo "check-syscalls.sh: SKIP: $*" >&2
-  exit 77
-}
+. "$(dirname "${BASH_SOURCE[0]}")/skip.sh"
 
 max=""
 if [[ ${1:-} == --max && ${2:-} =~ ^[0-9]+$ ]]; then
@@ -38,9 +31,9 @@ bin=$(realpath "$1")
   echo "check-syscalls.sh: not executable: $bin" >&2
   exit 2
 }
-[[ $(id -u) -eq 0 ]] || skip "needs root (unroot drops privileges; the fixtures need a mount namespace)"
-command -v strace > /dev/null || skip "strace not installed (Debian: apt-get install strace)"
-command -v unshare > /dev/null || skip "unshare not installed (util-linux)"
+[[ $(id -u) -eq 0 ]] || skip check-syscalls.sh "needs root (unroot drops privileges; the fixtures need a mount namespace)"
+command -v strace > /dev/null || skip check-syscalls.sh "strace not installed (Debian: apt-get install strace)"
+command -v unshare > /dev/null || skip check-syscalls.sh "unshare not installed (util-linux)"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -5,12 +5,8 @@
 set -eu
 bin=$1
 shift
+. "$(dirname "$0")/skip.sh"
 if [ "$(id -u)" != 0 ]; then
-  if [ "${REQUIRE_ROOT_TESTS:-0}" = 1 ]; then
-    echo "run-root-tests: REQUIRE_ROOT_TESTS=1 but not running as root: failing instead of skipping" >&2
-    exit 1
-  fi
-  echo "run-root-tests: SKIPPED: these tests need root (private mount namespaces, setresuid); run as root or in CI" >&2
-  exit 77
+  skip run-root-tests "these tests need root (private mount namespaces, setresuid); run as root or in CI"
 fi
 exec "$bin" "$@"

@@ -18,13 +18,9 @@ set -euo pipefail
 started=$(date +%s)
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
+. "$here/scripts/skip.sh"
 if [[ $(id -u) != 0 ]]; then
-  echo "test-container: SKIP: needs root (podman, debootstrap)" >&2
-  if [[ ${REQUIRE_ROOT_TESTS:-0} == 1 ]]; then
-    echo "test-container: REQUIRE_ROOT_TESTS=1, so a skip is a failure" >&2
-    exit 1
-  fi
-  exit 77
+  skip test-container "needs root (podman, debootstrap)"
 fi
 
 # crun (podman's default) fails on these hybrid-cgroup machines; runc with cgroupfs works. The

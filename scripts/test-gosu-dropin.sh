@@ -19,12 +19,8 @@ unroot=$(realpath "${1:?usage: test-gosu-dropin.sh UNROOT_BINARY}")
 
 if [[ $inside == 0 ]]; then
   if [[ $(id -u) != 0 ]]; then
-    echo "test-gosu-dropin: SKIP: needs root (mount namespace, chown)" >&2
-    if [[ ${REQUIRE_ROOT_TESTS:-0} == 1 ]]; then
-      echo "test-gosu-dropin: REQUIRE_ROOT_TESTS=1, so a skip is a failure" >&2
-      exit 1
-    fi
-    exit 77
+    . "$(dirname "${BASH_SOURCE[0]}")/skip.sh"
+    skip test-gosu-dropin "needs root (mount namespace, chown)"
   fi
   # The mounts below vanish with this namespace: nothing leaks to the machine even on failure.
   exec unshare --mount --propagation private -- "$0" --inside "$unroot"

@@ -10,13 +10,9 @@ set -euo pipefail
 
 build=$(cd "${1:?usage: test-package.sh BUILD_DIR}" && pwd)
 
+. "$(dirname "${BASH_SOURCE[0]}")/skip.sh"
 if [[ $(id -u) != 0 ]]; then
-  echo "test-package: SKIP: needs root (dpkg --root, chroot)" >&2
-  if [[ ${REQUIRE_ROOT_TESTS:-0} == 1 ]]; then
-    echo "test-package: REQUIRE_ROOT_TESTS=1, so a skip is a failure" >&2
-    exit 1
-  fi
-  exit 77
+  skip test-package "needs root (dpkg --root, chroot)"
 fi
 
 sh "$(dirname "$0")/install-deps.sh" man-db dpkg file
