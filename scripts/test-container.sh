@@ -110,19 +110,7 @@ if [[ ${1:-} == prepare ]]; then
 fi
 
 # --- checks --------------------------------------------------------------------------------------
-failures=0
-check() {  # check DESCRIPTION COMMAND...: runs the command, prints ok/FAIL, counts failures
-  local what=$1
-  shift
-  if "$@"; then
-    echo "ok   $what"
-  else
-    echo "FAIL $what"
-    failures=$((failures + 1))
-  fi
-}
-equals() { [[ $1 == "$2" ]] || { echo "     expected '$2', got '$1'"; false; }; }
-contains() { [[ $1 == *"$2"* ]] || { echo "     '$2' not in: ${1:0:300}"; false; }; }
+. "$here/scripts/checks.sh"
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
 # --- build Dockerfile.example -------------------------------------------------------------------

@@ -42,18 +42,7 @@ printf 'app:x:1001:\nextra:x:2001:app\n' >>"$t/group"
 mount --bind "$t/passwd" /etc/passwd
 mount --bind "$t/group" /etc/group
 
-fail=0
-check() {
-  local what=$1
-  shift
-  if "$@"; then
-    echo "ok   $what"
-  else
-    echo "FAIL $what"
-    fail=1
-  fi
-}
-equals() { [[ $1 == "$2" ]] || { echo "     expected '$2', got '$1'"; false; }; }
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 # A wrapper that records every call of find, so the test can tell whether the script used it.
 mkdir -p "$t/bin"
@@ -146,7 +135,7 @@ check "... the symlink's target outside the volume is still root's" \
   equals "$(stat -c %u:%g "$t/outside/secret")" 0:0
 check "... the app wrote to it" equals "$(stat -c %U:%G "$data/from-app")" app:app
 
-if ((fail)); then
+if ((failures)); then
   echo "test-gosu-dropin: FAILED" >&2
   exit 1
 fi

@@ -21,17 +21,7 @@ tmp=$(mktemp -d /tmp/unroot-package.XXXXXX)
 trap 'rm -rf --one-file-system "$tmp"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-fail=0
-check() {  # check DESCRIPTION COMMAND...: runs the command, prints ok/FAIL, remembers failures
-  local what=$1
-  shift
-  if "$@"; then
-    echo "ok   $what"
-  else
-    echo "FAIL $what"
-    fail=1
-  fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 version=$(sed -n 's/^set(CPACK_PACKAGE_VERSION "\(.*\)")$/\1/p' "$build/CPackConfig.cmake")
 [[ -n $version ]] || { echo "test-package: no CPACK_PACKAGE_VERSION in $build" >&2; exit 1; }
@@ -105,7 +95,7 @@ done
 check "dpkg --root -r removes it again" dpkg_in_root -r unroot
 check "nothing of the package is left" test ! -e "$root/usr/bin/unroot"
 
-if ((fail)); then
+if ((failures)); then
   echo "test-package: FAILED" >&2
   exit 1
 fi
