@@ -25,24 +25,6 @@ void check_entry(const unroot::GroupEntry& e, std::string_view line) {
   PROPERTY(rebuilt == oracle::without_cr(line));
 }
 
-template <typename Found>
-void check_lookup(const Found& got, const oracle::Expect& want,
-                  const std::vector<std::string_view>& lines) {
-  if (!got) {
-    PROPERTY(want.kind == oracle::Expect::kError);
-    PROPERTY(got.error().what.find(" line " + std::to_string(want.line) + ":") !=
-             std::string::npos);
-    return;
-  }
-  if (!*got) {
-    PROPERTY(want.kind == oracle::Expect::kNone);
-    return;
-  }
-  PROPERTY(want.kind == oracle::Expect::kFound);
-  PROPERTY((*got)->line == want.line);
-  check_entry(**got, lines[want.line - 1]);
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -80,18 +62,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   for (const std::string& name : names) {
     auto got = unroot::find_group_by_name(file, name);
-    check_lookup(
-        got, oracle::lookup(lines, false, 0, [&](std::string_view k) { return k == name; }), lines);
+    oracle::check_lookup(
+        got, oracle::lookup(lines, false, 0, [&](std::string_view k) { return k == name; }), lines,
+        check_entry);
     if (got && *got) {
       PROPERTY((*got)->name == name);
     }
   }
   for (std::uint32_t gid : gids) {
     auto got = unroot::find_group_by_gid(file, gid);
-    check_lookup(
+    oracle::check_lookup(
         got,
         oracle::lookup(lines, false, 2, [&](std::string_view k) { return oracle::id(k) == gid; }),
-        lines);
+        lines, check_entry);
     if (got && *got) {
       PROPERTY((*got)->gid == gid);
     }

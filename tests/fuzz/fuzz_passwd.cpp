@@ -31,25 +31,6 @@ void check_entry(const unroot::PasswdEntry& e, std::string_view line) {
   PROPERTY(rebuilt == oracle::without_cr(line));
 }
 
-template <typename Found>
-void check_lookup(const Found& got, const oracle::Expect& want,
-                  const std::vector<std::string_view>& lines) {
-  if (!got) {
-    PROPERTY(want.kind == oracle::Expect::kError);
-    PROPERTY(!got.error().what.empty());
-    PROPERTY(got.error().what.find(" line " + std::to_string(want.line) + ":") !=
-             std::string::npos);
-    return;
-  }
-  if (!*got) {
-    PROPERTY(want.kind == oracle::Expect::kNone);
-    return;
-  }
-  PROPERTY(want.kind == oracle::Expect::kFound);
-  PROPERTY((*got)->line == want.line);
-  check_entry(**got, lines[want.line - 1]);
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -81,7 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const std::string& name : names) {
     auto got = unroot::find_user_by_name(file, name);
     auto want = oracle::lookup(lines, true, 0, [&](std::string_view k) { return k == name; });
-    check_lookup(got, want, lines);
+    oracle::check_lookup(got, want, lines, check_entry);
     if (got && *got) {
       PROPERTY((*got)->name == name);
     }
@@ -90,7 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto got = unroot::find_user_by_uid(file, uid);
     auto want =
         oracle::lookup(lines, true, 2, [&](std::string_view k) { return oracle::id(k) == uid; });
-    check_lookup(got, want, lines);
+    oracle::check_lookup(got, want, lines, check_entry);
     if (got && *got) {
       PROPERTY((*got)->uid == uid);
     }

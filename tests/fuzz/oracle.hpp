@@ -143,4 +143,25 @@ Expect lookup(const std::vector<std::string_view>& ls, bool passwd, std::size_t 
   return {};
 }
 
+/// Compares a lookup's Result<optional<Entry>> with what the oracle expects; `check_entry`
+/// checks a found entry against its own line.
+template <typename Found, typename CheckEntry>
+void check_lookup(const Found& got, const Expect& want, const std::vector<std::string_view>& lines,
+                  CheckEntry check_entry) {
+  if (!got) {
+    PROPERTY(want.kind == Expect::kError);
+    PROPERTY(!got.error().what.empty());
+    PROPERTY(got.error().what.find(" line " + std::to_string(want.line) + ":") !=
+             std::string::npos);
+    return;
+  }
+  if (!*got) {
+    PROPERTY(want.kind == Expect::kNone);
+    return;
+  }
+  PROPERTY(want.kind == Expect::kFound);
+  PROPERTY((*got)->line == want.line);
+  check_entry(**got, lines[want.line - 1]);
+}
+
 }  // namespace oracle
