@@ -170,7 +170,8 @@ class AsTarget {
     if (static_cast<uid_t>(::setfsuid(static_cast<uid_t>(-1))) != owner.uid ||
         static_cast<gid_t>(::setfsgid(static_cast<gid_t>(-1))) != owner.gid) {
       return Error{"set the filesystem uid/gid to " + std::to_string(owner.uid) + ":" +
-                       std::to_string(owner.gid) + " for creating the socket (CAP_SETUID and "
+                       std::to_string(owner.gid) +
+                       " for creating the socket (CAP_SETUID and "
                        "CAP_SETGID are needed)",
                    EPERM};
     }
@@ -264,8 +265,7 @@ Result<Fd> bind_unix_here(const ListenSpec& spec, int backlog, SocketOwner owner
     }
     // Through dir_fd: whatever the name holds now is removed from the checked directory only
     // (unlinkat(2) never follows a symlink, and refuses a directory without AT_REMOVEDIR).
-    if (errno == ECONNREFUSED && ::unlinkat(dir_fd, name.base.c_str(), 0) != 0 &&
-        errno != ENOENT) {
+    if (errno == ECONNREFUSED && ::unlinkat(dir_fd, name.base.c_str(), 0) != 0 && errno != ENOENT) {
       return fail(spec, "remove the stale socket", spec.path);
     }
   } else if (errno != ENOENT) {
@@ -319,17 +319,17 @@ Result<Fd> bind_unix_here(const ListenSpec& spec, int backlog, SocketOwner owner
     return fail(spec, "stat", spec.path);
   }
   if (!S_ISSOCK(st.st_mode) || st.st_uid != owner.uid) {
-    return fail_plain(spec, spec.path + " is not the socket unroot just created (it was "
-                                        "replaced under it)");
+    return fail_plain(spec, spec.path +
+                                " is not the socket unroot just created (it was "
+                                "replaced under it)");
   }
   if (st.st_gid != owner.gid || (st.st_mode & 07777) != 0660) {
     ::unlinkat(dir_fd, name.base.c_str(), 0);
-    return fail_plain(spec, spec.path + " was created with group " + std::to_string(st.st_gid) +
-                                " and mode " + std::to_string((st.st_mode >> 6) & 7) +
-                                std::to_string((st.st_mode >> 3) & 7) +
-                                std::to_string(st.st_mode & 7) + " instead of " +
-                                std::to_string(owner.gid) +
-                                " and 660 (a set-group-ID directory?); removed it");
+    return fail_plain(
+        spec, spec.path + " was created with group " + std::to_string(st.st_gid) + " and mode " +
+                  std::to_string((st.st_mode >> 6) & 7) + std::to_string((st.st_mode >> 3) & 7) +
+                  std::to_string(st.st_mode & 7) + " instead of " + std::to_string(owner.gid) +
+                  " and 660 (a set-group-ID directory?); removed it");
   }
   if (::listen(fd.get(), backlog) != 0) {
     return fail(spec, "listen", spec.path);
@@ -343,8 +343,8 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner, Fd*
   // planted (ln -s /root-only /data/run) would otherwise make root remove and create sockets
   // in a directory of the user's choosing. The probe, the stale-file removal and the bind all
   // happen relative to this one directory fd.
-  auto opened = open_path_carefully(name.dir, "--listen '" + spec.arg + "': open directory",
-                                    name.dir, true);
+  auto opened =
+      open_path_carefully(name.dir, "--listen '" + spec.arg + "': open directory", name.dir, true);
   if (!opened) {
     return opened.error();
   }

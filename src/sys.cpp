@@ -118,12 +118,13 @@ Result<CarefulPath> open_path_carefully(const std::string& path, const std::stri
   if (path.empty()) {
     return Error{what + " needs a path, got an empty string", 0, 0, false};
   }
+  const std::string subject = what + " " + shown;
   CarefulPath out;
   std::vector<std::string> todo;
   push_path_components(todo, path);
   Fd cur(open_path_retry(AT_FDCWD, path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!cur) {
-    return sys_error(what + " " + shown);
+    return sys_error(subject);
   }
   if (path[0] != '/') {
     out.root_only_walk = false;  // the kernel would start from a cwd that may have moved
@@ -142,7 +143,7 @@ Result<CarefulPath> open_path_carefully(const std::string& path, const std::stri
     }
     Fd next(open_path_retry(cur.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
     if (!next) {
-      return sys_error(what + " " + shown);
+      return sys_error(subject);
     }
     struct stat st {};
     if (::fstatat(next.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) !=
@@ -159,17 +160,16 @@ Result<CarefulPath> open_path_carefully(const std::string& path, const std::stri
       continue;
     }
     if (!is_link) {
-      return Error{what + " " + shown, ENOTDIR, 0, false};
+      return Error{subject, ENOTDIR, 0, false};
     }
     if (st.st_uid != 0 || !only_root_writes(dir)) {
-      return Error{what + " " + shown + ": refusing to follow the symlink '" +
-                       escape_bytes(name, true) +
+      return Error{subject + ": refusing to follow the symlink '" + escape_bytes(name, true) +
                        "' on the way, which a non-root user could have planted; name the real "
                        "path",
                    0, 0, false};
     }
     if (++links > kMaxLinks) {
-      return Error{what + " " + shown, ELOOP, 0, false};
+      return Error{subject, ELOOP, 0, false};
     }
     std::string target(4096, '\0');
     ssize_t n = ::readlinkat(next.get(), "", target.data(), target.size());
@@ -177,7 +177,7 @@ Result<CarefulPath> open_path_carefully(const std::string& path, const std::stri
       return sys_error("readlink " + shown);
     }
     if (static_cast<std::size_t>(n) >= target.size()) {
-      return Error{what + " " + shown, ENAMETOOLONG, 0, false};
+      return Error{subject, ENAMETOOLONG, 0, false};
     }
     target.resize(static_cast<std::size_t>(n));
     if (!target.empty() && target[0] == '/') {

@@ -407,7 +407,9 @@ class SwapLinkAttacker {
     long deadline = now_ms() + timeout_ms;
     char c = 0;
     while (now_ms() < deadline) {
-      struct pollfd pfd {out_, POLLIN, 0};
+      struct pollfd pfd {
+        out_, POLLIN, 0
+      };
       if (::poll(&pfd, 1, 100) <= 0) {
         continue;
       }
@@ -469,9 +471,8 @@ RaceOutcome race_listen_chown(const std::string& base, int max_attempts, long ma
         if (::lstat(sock.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
           ++r.created;
           if (st.st_uid != kApp || st.st_gid != kApp || (st.st_mode & 07777) != 0660) {
-            r.problems += "socket " + std::to_string(st.st_uid) + ":" +
-                          std::to_string(st.st_gid) + " mode " +
-                          std::to_string(st.st_mode & 07777) + "\n";
+            r.problems += "socket " + std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid) +
+                          " mode " + std::to_string(st.st_mode & 07777) + "\n";
           }
         }
       } else if (res.exit_code == 125) {
@@ -487,10 +488,10 @@ RaceOutcome race_listen_chown(const std::string& base, int max_attempts, long ma
     r.swaps = attacker.stop();
   }
   r.ms = now_ms() - start;
-  std::printf("listen chown race in %s: %d attempts, %d created, %d refused, %ld swaps, %ld ms, "
-              "victim %u:%u\n",
-              base.c_str(), r.attempts, r.created, r.refused, r.swaps, r.ms, r.victim_uid,
-              r.victim_gid);
+  std::printf(
+      "listen chown race in %s: %d attempts, %d created, %d refused, %ld swaps, %ld ms, "
+      "victim %u:%u\n",
+      base.c_str(), r.attempts, r.created, r.refused, r.swaps, r.ms, r.victim_uid, r.victim_gid);
   return r;
 }
 
