@@ -145,6 +145,8 @@ UnixName split_unix_path(const std::string& path) {
 // socket's file cannot be reached through the socket's fd (fchown(2) on it changes the socket,
 // not the file). So the file is born with the right owner: bind(2) gives a new file the
 // caller's filesystem uid and gid (setfsuid(2), path_resolution(7)), and no chown runs at all.
+// (Binding in a private root directory and renaming the file in would keep the private path as
+// the recorded address, and would still need a chown of a name somewhere.)
 //
 // Changing the fsuid from 0 clears CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH,
 // CAP_FOWNER, ... from the effective set (capabilities(7), "Effect of user ID changes on
@@ -171,8 +173,7 @@ class AsTarget {
         static_cast<gid_t>(::setfsgid(static_cast<gid_t>(-1))) != owner.gid) {
       return Error{"set the filesystem uid/gid to " + std::to_string(owner.uid) + ":" +
                        std::to_string(owner.gid) +
-                       " for creating the socket (CAP_SETUID and "
-                       "CAP_SETGID are needed)",
+                       " for creating the socket (CAP_SETUID and CAP_SETGID are needed)",
                    EPERM};
     }
     return t;
