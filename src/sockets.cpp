@@ -145,8 +145,8 @@ UnixName split_unix_path(const std::string& path) {
 // socket's file cannot be reached through the socket's fd (fchown(2) on it changes the socket,
 // not the file). So the file is born with the right owner: bind(2) gives a new file the
 // caller's filesystem uid and gid (setfsuid(2), path_resolution(7)), and no chown runs at all.
-// (Binding in a private root directory and renaming the file in would keep the private path as
-// the recorded address, and would still need a chown of a name somewhere.)
+// (Binding in a private root directory and renaming the file in would leave the private path
+// as the address the kernel records: the server would see a path that no longer exists.)
 //
 // Changing the fsuid from 0 clears CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH,
 // CAP_FOWNER, ... from the effective set (capabilities(7), "Effect of user ID changes on
