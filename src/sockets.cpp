@@ -344,8 +344,8 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner, Fd*
   // planted (ln -s /root-only /data/run) would otherwise make root remove and create sockets
   // in a directory of the user's choosing. The probe, the stale-file removal and the bind all
   // happen relative to this one directory fd.
-  auto opened =
-      open_path_carefully(name.dir, "--listen '" + spec.arg + "': open directory", name.dir, true);
+  auto opened = open_path_carefully(name.dir, "--listen '" + spec.arg + "': open directory",
+                                    name.dir, true, true);
   if (!opened) {
     return opened.error();
   }

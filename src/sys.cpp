@@ -113,7 +113,8 @@ bool only_root_writes(const struct stat& dir) {
 // follows a link "vol" despite O_NOFOLLOW (open(2)). ".." needs no trust: it is never a
 // symlink, and the directory it leaves was itself reached through checked names.
 Result<CarefulPath> open_path_carefully(const std::string& path, const std::string& what,
-                                        const std::string& shown, bool follow_last) {
+                                        const std::string& shown, bool follow_last,
+                                        bool check_walk) {
   constexpr int kMaxLinks = 40;  // the kernel's limit (path_resolution(7))
   if (path.empty()) {
     return Error{what + " needs a path, got an empty string", 0, 0, false};
@@ -126,20 +127,27 @@ Result<CarefulPath> open_path_carefully(const std::string& path, const std::stri
   if (!cur) {
     return sys_error(subject);
   }
-  if (path[0] != '/') {
-    out.root_only_walk = false;  // the kernel would start from a cwd that may have moved
-  }
+  out.root_only_walk = check_walk && path[0] == '/';  // a relative one starts at a moving cwd
+  // One stat per component: what `next` was found to be is what `cur` is on the next step. The
+  // start ("/", ".", or "/" again after an absolute link) is stat'ed only when that is needed.
+  struct stat dir {};
+  bool dir_known = false;
+  auto know_dir = [&]() -> bool {
+    dir_known = dir_known || ::fstatat(cur.get(), "", &dir,
+                                       AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) == 0;
+    return dir_known;
+  };
   int links = 0;
   while (!todo.empty()) {
     std::string name = std::move(todo.back());
     todo.pop_back();
-    struct stat dir {};
-    if (::fstatat(cur.get(), "", &dir, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) !=
-        0) {
-      return sys_error("stat " + shown);
-    }
-    if (!only_root_writes(dir)) {
-      out.root_only_walk = false;
+    if (check_walk) {
+      if (!know_dir()) {
+        return sys_error("stat " + shown);
+      }
+      if (!only_root_writes(dir)) {
+        out.root_only_walk = false;
+      }
     }
     Fd next(open_path_retry(cur.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
     if (!next) {
@@ -157,10 +165,15 @@ Result<CarefulPath> open_path_carefully(const std::string& path, const std::stri
     }
     if (S_ISDIR(st.st_mode)) {
       cur = std::move(next);
+      dir = st;
+      dir_known = true;
       continue;
     }
     if (!is_link) {
       return Error{subject, ENOTDIR, 0, false};
+    }
+    if (!know_dir()) {
+      return sys_error("stat " + shown);
     }
     if (st.st_uid != 0 || !only_root_writes(dir)) {
       return Error{subject + ": refusing to follow the symlink '" + escape_bytes(name, true) +
@@ -185,6 +198,7 @@ Result<CarefulPath> open_path_carefully(const std::string& path, const std::stri
       if (!cur) {
         return sys_error("open /");
       }
+      dir_known = false;
     }
     push_path_components(todo, target);
   }
