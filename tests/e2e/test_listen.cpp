@@ -27,6 +27,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -431,6 +432,7 @@ struct RaceOutcome {
   int refused = 0;  // runs that exited 125 (unroot saw the swap and stopped)
   long ms = 0;
   long swaps = 0;
+  std::map<std::string, int> refusals;  // unroot's error line, the path cut off -> count
   uid_t victim_uid = 0;
   gid_t victim_gid = 0;
   std::string problems;
@@ -477,6 +479,8 @@ RaceOutcome race_listen_chown(const std::string& base, int max_attempts, long ma
         }
       } else if (res.exit_code == 125) {
         ++r.refused;
+        std::size_t cut = res.err.rfind(sock);
+        ++r.refusals[cut == std::string::npos ? res.err : res.err.substr(cut + sock.size())];
         if (res.err.find('\n') != res.err.size() - 1) {
           r.problems += "not one line: " + res.err;
         }
@@ -492,6 +496,9 @@ RaceOutcome race_listen_chown(const std::string& base, int max_attempts, long ma
       "listen chown race in %s: %d attempts, %d created, %d refused, %ld swaps, %ld ms, "
       "victim %u:%u\n",
       base.c_str(), r.attempts, r.created, r.refused, r.swaps, r.ms, r.victim_uid, r.victim_gid);
+  for (const auto& [why, n] : r.refusals) {
+    std::printf("  %d x PATH%s", n, why.c_str());
+  }
   return r;
 }
 
