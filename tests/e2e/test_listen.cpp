@@ -977,16 +977,16 @@ TEST_CASE("--keep-cap NET_BIND_SERVICE lets an unmodified node listen(80) as nob
 TEST_CASE("a hard link renamed over the fresh unix socket never gets root's file chowned",
           "[.][root]") {
   require_root();
-  // At most 1000 runs or 20 s per filesystem; the fixed binary creates the socket as app and
+  // At most 2000 runs or 20 s per filesystem; the fixed binary creates the socket as app and
   // never chowns a name, the old one handed the victim over within a few hundred runs.
   SECTION("tmpfs") {
     TempDir dir("unroot-race");
     PrivateTmpfs fs(dir.path());
-    check_race(race_listen_chown(dir.path(), 1000, 20000));
+    check_race(race_listen_chown(dir.path(), 2000, 20000));
   }
   SECTION("disk") {
     TempDir dir("unroot-race");
-    check_race(race_listen_chown(dir.path(), 1000, 20000));
+    check_race(race_listen_chown(dir.path(), 2000, 20000));
   }
 }
 
