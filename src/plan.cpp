@@ -125,8 +125,10 @@ std::string with_name(std::uint32_t id, std::string_view name) {
 std::string started_as(const Caller& c) { return "started as uid " + std::to_string(c.euid); }
 
 /// The first id of `ids` that is 0 in the parent user namespace, as a refusal.
+/// `gives` says what that id would give the command.
 std::optional<std::string> root_in_parent(std::string_view map_text, const char* map_file,
-                                          const char* kind, const std::vector<std::uint32_t>& ids,
+                                          const char* kind, const char* gives,
+                                          const std::vector<std::uint32_t>& ids,
                                           const std::string& name) {
   auto map = parse_id_map(map_text);
   if (!map) {
@@ -141,7 +143,7 @@ std::optional<std::string> root_in_parent(std::string_view map_text, const char*
     if (r != nullptr && outside_id(*r, id) == 0) {
       return "refusing user " + name + ": " + kind + " " + std::to_string(id) + " is " + kind +
              " 0 in the parent user namespace (" + map_file + " line '" + describe_range(*r) +
-             "'), so the command would own root's files; map it to an unprivileged id";
+             "'), so the command would " + gives + "; map it to an unprivileged id";
     }
   }
   return std::nullopt;
@@ -161,11 +163,12 @@ std::optional<std::string> disguised_root(const Identity& target, const Caller& 
   }
   switch (caller.id_maps) {
     case IdMaps::kRead: {
-      if (auto r =
-              root_in_parent(caller.uid_map, "/proc/self/uid_map", "uid", {target.uid}, name)) {
+      if (auto r = root_in_parent(caller.uid_map, "/proc/self/uid_map", "uid", "own root's files",
+                                  {target.uid}, name)) {
         return r;
       }
-      return root_in_parent(caller.gid_map, "/proc/self/gid_map", "gid", target.groups, name);
+      return root_in_parent(caller.gid_map, "/proc/self/gid_map", "gid",
+                            "have root's group on every file", target.groups, name);
     }
     case IdMaps::kInitial:
     case IdMaps::kUnknown:

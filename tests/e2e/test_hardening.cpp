@@ -828,8 +828,8 @@ TEST_CASE("user namespace: a target gid that is gid 0 outside is refused", "[.][
   CHECK(r.exit_code == 125);
   CHECK(r.err ==
         "unroot: refusing user 'app': gid 1001 is gid 0 in the parent user namespace "
-        "(/proc/self/gid_map line '1001 0 1'), so the command would own root's files; map it to "
-        "an unprivileged id\n");
+        "(/proc/self/gid_map line '1001 0 1'), so the command would have root's group on every "
+        "file; map it to an unprivileged id\n");
 }
 
 TEST_CASE("user namespace without /proc: refused when the kernel says it is one", "[.][root]") {

@@ -423,8 +423,8 @@ TEST_CASE("a primary or supplementary gid that is gid 0 in the parent is refused
   REQUIRE_FALSE(primary);
   CHECK(primary.error().what ==
         "refusing user 'node': gid 1000 is gid 0 in the parent user namespace "
-        "(/proc/self/gid_map line '1000 0 1'), so the command would own root's files; map it "
-        "to an unprivileged id");
+        "(/proc/self/gid_map line '1000 0 1'), so the command would have root's group on every "
+        "file; map it to an unprivileged id");
   // node's supplementary groups are 27 (sudo) and 999 (docker).
   auto supplementary = plan_for({"node", "id"}, userns_caller(uids, "0 100000 27\n27 0 1\n"));
   REQUIRE_FALSE(supplementary);
