@@ -69,8 +69,9 @@ Status expect_refused(int rc, const char* call) {
   return Ok{};
 }
 
-/// A uid_map or gid_map is at most kMaxIdMapLines lines of three 10-digit fields.
-constexpr std::size_t kMaxIdMapSize = 64u << 10;
+/// A uid_map or gid_map is at most kMaxIdMapLines lines of 33 bytes (about 11 KiB); 1 MiB
+/// bounds the read with room to spare (read_small_file states its limits in MiB).
+constexpr std::size_t kMaxIdMapSize = 1u << 20;
 
 /// Which user namespace this is, asked of the kernel without /proc: pidfd_open(2) on ourselves,
 /// then the pidfd ioctl PIDFD_GET_USER_NAMESPACE (Linux 6.11) gives an nsfs descriptor whose
