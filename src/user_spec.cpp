@@ -19,7 +19,7 @@ bool is_all_digits(std::string_view text) {
   return true;
 }
 
-std::optional<std::uint32_t> parse_id(std::string_view text) {
+std::optional<std::uint32_t> parse_u32(std::string_view text) {
   // from_chars alone would accept a prefix ("12abc") and, for signed types, a '-'; checking
   // all-digits first and ptr == end rules out both. (gosu's Atoi-based parsing accepts "+12".)
   if (!is_all_digits(text)) {
@@ -28,10 +28,18 @@ std::optional<std::uint32_t> parse_id(std::string_view text) {
   std::uint64_t value = 0;
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc() || ptr != end || value > kMaxId) {
+  if (ec != std::errc() || ptr != end || value > 4294967295u) {
     return std::nullopt;
   }
   return static_cast<std::uint32_t>(value);
+}
+
+std::optional<std::uint32_t> parse_id(std::string_view text) {
+  std::optional<std::uint32_t> value = parse_u32(text);
+  if (!value || *value > kMaxId) {
+    return std::nullopt;
+  }
+  return value;
 }
 
 namespace {

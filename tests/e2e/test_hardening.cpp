@@ -4,16 +4,22 @@
 // capability sets and user namespaces give named errors, hostile /etc files and huge argv/env
 // are handled in bounded time. Everything runs in private mount (and user) namespaces.
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -90,26 +96,53 @@ std::string caller_bounding() {
   return status.substr(at + 8, 16);
 }
 
+// Reaps `pid` within `seconds`, killing it if it has not ended by then. Returns its status.
+int reap_bounded(pid_t pid, int seconds) {
+  int status = 0;
+  for (int i = 0; i < seconds * 1000; ++i) {
+    pid_t w = ::waitpid(pid, &status, WNOHANG);
+    if (w == pid) {
+      return status;
+    }
+    if (w < 0 && errno != EINTR) {
+      return -1;
+    }
+    ::usleep(1000);
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, &status, 0);  // SIGKILL ends it: this wait is short
+  return -1;
+}
+
+struct UsernsOptions {
+  bool hide_proc = false;  // an empty tmpfs over /proc first (needs RunOptions.etc_dir's mount ns)
+  bool as_root = false;    // then become uid and gid 0 of the new namespace, as a container's init
+};
+
 // Enters a new user namespace whose maps a helper in the parent namespace writes, as rootless
-// runtimes do (newuidmap). setgroups stays "allow", unlike unshare --map-root-user.
-void enter_userns(const std::string& uid_map, const std::string& gid_map) {
+// runtimes do (newuidmap). setgroups stays "allow", unlike unshare --map-root-user. Each process
+// closes the pipe ends it does not use and every wait is bounded, so a failing unshare ends in
+// an exit code instead of a helper blocked on a pipe that never closes.
+void enter_userns(const std::string& uid_map, const std::string& gid_map, UsernsOptions how = {}) {
+  // The helper reaches our /proc entry through this descriptor, so /proc may be hidden below.
+  int proc_dir = ::open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
   int go[2];
-  if (::pipe2(go, O_CLOEXEC) != 0) {
+  if (proc_dir < 0 || ::pipe2(go, O_CLOEXEC) != 0) {
     _exit(245);
   }
-  pid_t self = ::getpid();
   pid_t mapper = ::fork();
   if (mapper < 0) {
     _exit(246);
   }
   if (mapper == 0) {
+    ::close(go[1]);  // else our own copy keeps the read below from ever seeing EOF
+    ::alarm(10);     // and if the parent hangs, SIGALRM ends this helper
     char c;
     if (::read(go[0], &c, 1) != 1) {
-      _exit(1);
+      _exit(1);  // EOF: the parent failed before the namespace existed
     }
-    std::string base = "/proc/" + std::to_string(self) + "/";
     for (auto [file, text] : {std::pair{"uid_map", uid_map}, std::pair{"gid_map", gid_map}}) {
-      int fd = ::open((base + file).c_str(), O_WRONLY | O_CLOEXEC);
+      int fd = ::openat(proc_dir, file, O_WRONLY | O_CLOEXEC);
       if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
         _exit(2);
       }
@@ -117,15 +150,74 @@ void enter_userns(const std::string& uid_map, const std::string& gid_map) {
     }
     _exit(0);
   }
+  ::close(go[0]);
+  if (how.hide_proc && ::mount("tmpfs", "/proc", "tmpfs", 0, "mode=0755") != 0) {
+    ::close(go[1]);
+    reap_bounded(mapper, 10);
+    _exit(241);
+  }
   if (::unshare(CLONE_NEWUSER) != 0) {
+    ::close(go[1]);  // the helper reads EOF and exits
+    reap_bounded(mapper, 10);
     _exit(247);
   }
   (void)!::write(go[1], "x", 1);
-  int status = 0;
-  if (::waitpid(mapper, &status, 0) != mapper || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  ::close(go[1]);
+  int status = reap_bounded(mapper, 10);
+  ::close(proc_dir);
+  if (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     _exit(248);
   }
+  if (how.as_root &&
+      (::setgroups(0, nullptr) != 0 || ::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0)) {
+    _exit(242);
+  }
 }
+
+// The kernel can say which user namespace a process is in without /proc (Linux 6.11:
+// PIDFD_GET_USER_NAMESPACE); unroot relies on it when /proc is missing.
+bool kernel_names_user_namespace() {
+  long pidfd = ::syscall(SYS_pidfd_open, ::getpid(), 0u);
+  if (pidfd < 0) {
+    return false;
+  }
+  int ns = ::ioctl(static_cast<int>(pidfd), _IO(0xFF, 9), 0);
+  ::close(static_cast<int>(pidfd));
+  if (ns < 0) {
+    return false;
+  }
+  ::close(ns);
+  return true;
+}
+
+// A root process for the command to reach; it ends by itself after `seconds`, and at scope exit.
+class RootVictim {
+ public:
+  explicit RootVictim(int seconds = 20) {
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      for (int i = 0; i < seconds * 10; ++i) {
+        ::usleep(100000);
+      }
+      _exit(0);
+    }
+  }
+  ~RootVictim() {
+    ::kill(pid_, SIGKILL);
+    reap_bounded(pid_, 5);
+  }
+  RootVictim(const RootVictim&) = delete;
+  RootVictim& operator=(const RootVictim&) = delete;
+  pid_t pid() const { return pid_; }
+  bool alive() const {
+    int status = 0;
+    return ::waitpid(pid_, &status, WNOHANG) == 0;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
 
 }  // namespace
 
@@ -159,6 +251,60 @@ TEST_CASE("--keep-cap keeps exactly that capability, in every set including the 
   CHECK(p["status.CapEff"] == "0000000000000400");
   CHECK(p["status.CapAmb"] == "0000000000000400");
   CHECK(p["status.NoNewPrivs"] == "1");
+}
+
+TEST_CASE("--keep-cap KILL and SYS_NICE are refused: a root process stays out of reach",
+          "[.][root]") {
+  require_root();
+  struct Attack {
+    const char* cap;
+    const char* script;  // run as nobody with the capability, against the root process $1
+    const char* reach;
+  };
+  for (const Attack& a : {
+           Attack{"KILL", "kill -KILL \"$1\"", "signals any process, root's included (kill(2))"},
+           Attack{"SYS_NICE", "renice -n -10 -p \"$1\"; chrt -f -p 1 \"$1\"",
+                  "renices, sets real-time scheduling and CPU affinity for any process, root's "
+                  "included (sched_setscheduler(2))"},
+       }) {
+    CAPTURE(a.cap);
+    RootVictim victim;
+    RunOptions o;
+    o.env = {"PATH=/usr/bin:/bin"};
+    o.timeout_ms = 5000;
+    auto r = unroot({"--keep-cap", a.cap, "nobody", "/bin/sh", "-c", a.script, "sh",
+                     std::to_string(victim.pid())},
+                    o);
+    CHECK(r.exit_code == 125);
+    CHECK(r.err == "unroot: --keep-cap " + std::string(a.cap) + ": CAP_" + a.cap + " " + a.reach +
+                       "; unroot keeps only NET_BIND_SERVICE, NET_RAW, NET_BROADCAST\n");
+    // What the old allow-list let the command do to root's process:
+    CHECK(victim.alive());
+    errno = 0;
+    CHECK(::getpriority(PRIO_PROCESS, static_cast<id_t>(victim.pid())) == 0);
+    CHECK(errno == 0);
+    CHECK(::sched_getscheduler(victim.pid()) == SCHED_OTHER);
+  }
+}
+
+TEST_CASE("--keep-cap LEASE, SYS_TIME, SYS_RESOURCE, IPC_LOCK are refused with their reach",
+          "[.][root]") {
+  require_root();
+  // No attack is run for these: a changed host clock or a blocked write of root's would change
+  // the machine. The unit tests hold each reach text; here the real binary refuses them.
+  for (const char* cap : {"LEASE", "SYS_TIME", "SYS_RESOURCE", "IPC_LOCK", "AUDIT_WRITE",
+                          "WAKE_ALARM", "BLOCK_SUSPEND"}) {
+    CAPTURE(cap);
+    auto r = unroot({"--keep-cap", cap, "nobody", idprobe_bin()});
+    CHECK(r.exit_code == 125);
+    CHECK(r.out.empty());
+    CHECK_THAT(r.err, Catch::StartsWith("unroot: --keep-cap " + std::string(cap) + ": CAP_" + cap));
+    CHECK_THAT(r.err, Catch::EndsWith("; unroot keeps only NET_BIND_SERVICE, NET_RAW, "
+                                      "NET_BROADCAST\n"));
+  }
+  auto raw = unroot({"--keep-cap", "NET_RAW", "nobody", idprobe_bin()});
+  REQUIRE(raw.exit_code == 0);
+  CHECK(parse_probe(raw.out)["status.CapEff"] == "0000000000002000");
 }
 
 TEST_CASE("--allow-new-privs leaves no_new_privs off and the bounding set whole, no caps held",
@@ -594,6 +740,116 @@ TEST_CASE("user namespace with everything mapped: the drop works as on the host"
   auto p = parse_probe(r.out);
   CHECK(p["uid"] == "65534,65534,65534");
   CHECK(p["status.CapEff"] == "0000000000000000");
+}
+
+TEST_CASE("enter_userns: a failing unshare ends the child in bounded time, helper included",
+          "[.][root]") {
+  require_root();
+  // unshare(CLONE_NEWUSER) fails with EPERM in a chroot (user_namespaces(7)); /proc stays
+  // reachable inside it so the helper starts as usual.
+  TempDir jail("unroot-jail");
+  REQUIRE(::mkdir((jail.path() + "/proc").c_str(), 0755) == 0);
+  RunOptions o;
+  o.etc_dir = basic_etc();
+  o.timeout_ms = 5000;
+  const std::string dir = jail.path();
+  o.child_setup = [dir] {
+    if (::mount("/proc", (dir + "/proc").c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0 ||
+        ::chroot(dir.c_str()) != 0 || ::chdir("/") != 0) {
+      _exit(240);
+    }
+    enter_userns("0 0 70000\n", "0 0 70000\n");
+  };
+  auto start = std::chrono::steady_clock::now();
+  auto r = run({"/unused"}, o);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CHECK_FALSE(r.timed_out);  // a helper left holding stdout and stderr made this time out
+  CHECK(r.exit_code == 247);
+  CHECK(seconds < 3.0);
+}
+
+namespace {
+
+// The map of a rootless runtime gone wrong: namespace root is 100000 outside, and namespace uid
+// 1001 (app in the fixture) is the parent's uid 0.
+constexpr const char* kAppIsRoot = "0 100000 1\n1001 0 1\n";
+constexpr const char* kHarmless = "0 100000 65536\n";
+
+// A file only the parent namespace's root (or its group) may read.
+struct RootSecret {
+  TempDir dir{"unroot-secret"};
+  std::string path = dir.file("secret", "root-only\n", 0600);
+  explicit RootSecret(mode_t mode = 0600) {
+    REQUIRE(::chown(path.c_str(), 0, 0) == 0);
+    REQUIRE(::chmod(path.c_str(), mode) == 0);
+  }
+};
+
+RunOptions in_userns(std::string uid_map, std::string gid_map, bool hide_proc = false) {
+  RunOptions o;
+  o.etc_dir = basic_etc();
+  o.env = {"PATH=/usr/bin:/bin"};
+  o.timeout_ms = 10000;
+  o.child_setup = [uid_map, gid_map, hide_proc] {
+    enter_userns(uid_map, gid_map, UsernsOptions{hide_proc, true});
+  };
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("user namespace: a target that is uid 0 outside is refused, naming the map line",
+          "[.][root]") {
+  require_root();
+  RootSecret secret;
+  auto r = unroot({"app", "/bin/cat", secret.path}, in_userns(kAppIsRoot, kHarmless));
+  CHECK(r.out.empty());  // the old code printed root-only: namespace uid 1001 owned the file
+  CHECK(r.exit_code == 125);
+  CHECK(r.err ==
+        "unroot: refusing user 'app': uid 1001 is uid 0 in the parent user namespace "
+        "(/proc/self/uid_map line '1001 0 1'), so the command would own root's files; map it to "
+        "an unprivileged id\n");
+  // Control: with a harmless map the same run works, and the file is out of reach.
+  auto ok = unroot({"app", idprobe_bin()}, in_userns(kHarmless, kHarmless));
+  CHECK(ok.err.empty());
+  REQUIRE(ok.exit_code == 0);
+  CHECK(parse_probe(ok.out)["uid"] == "1001,1001,1001");
+  auto denied = unroot({"app", "/bin/cat", secret.path}, in_userns(kHarmless, kHarmless));
+  CHECK(denied.out.empty());
+  CHECK(denied.exit_code == 1);
+  CHECK_THAT(denied.err, Catch::Contains("Permission denied"));
+}
+
+TEST_CASE("user namespace: a target gid that is gid 0 outside is refused", "[.][root]") {
+  require_root();
+  RootSecret secret(0640);  // group root may read it
+  auto r = unroot({"app", "/bin/cat", secret.path}, in_userns(kHarmless, kAppIsRoot));
+  CHECK(r.out.empty());
+  CHECK(r.exit_code == 125);
+  CHECK(r.err ==
+        "unroot: refusing user 'app': gid 1001 is gid 0 in the parent user namespace "
+        "(/proc/self/gid_map line '1001 0 1'), so the command would have root's group on every "
+        "file; map it to an unprivileged id\n");
+}
+
+TEST_CASE("user namespace without /proc: refused when the kernel says it is one", "[.][root]") {
+  require_root();
+  if (!kernel_names_user_namespace()) {
+    WARN("SKIPPED: this kernel has no PIDFD_GET_USER_NAMESPACE (Linux 6.11); unroot proceeds");
+    return;
+  }
+  RootSecret secret;
+  auto r = unroot({"app", "/bin/cat", secret.path}, in_userns(kAppIsRoot, kHarmless, true));
+  CHECK(r.out.empty());
+  CHECK(r.exit_code == 125);
+  CHECK(r.err ==
+        "unroot: refusing user 'app': this is a user namespace (the kernel says so) but "
+        "/proc/self/uid_map cannot be read, so unroot cannot check that the user is not root "
+        "outside it; mount /proc\n");
+  // Target root is not a disguise: it is what the caller already is.
+  auto root = unroot({"root", "/bin/true"}, in_userns(kAppIsRoot, kHarmless, true));
+  CHECK(root.err.empty());
+  CHECK(root.exit_code == 0);
 }
 
 // ---------------------------------------------------------------------------------------------
