@@ -738,6 +738,46 @@ TEST_CASE("binary garbage around a good line: the good line is used, the garbage
   CHECK(root.err == "unroot: unknown user 'root': no entry in /etc/passwd\n");
 }
 
+TEST_CASE("a long user name against a big /etc/group of near-matches is scanned in linear time",
+          "[.][root]") {
+  require_root();
+  // Every member is the name with its last byte changed, so a substring search for the name
+  // compares up to name-length bytes at every byte of the file: name length x file size. musl's
+  // byte-wise memcmp loses on a 4,000-byte name, glibc's vector memcmp on a 100,000-byte one
+  // (an argument may have 128 KiB, execve(2)). Parsed field by field the work is one pass over
+  // the file; 10 s is generous for that on a loaded 2-core guest.
+  struct Case {
+    std::size_t name_len;
+    std::size_t group_size;
+  };
+  for (Case c : {Case{4000, 63u << 20}, Case{100000, 63u << 20}}) {
+    CAPTURE(c.name_len, c.group_size);
+    const std::string name(c.name_len, 'a');
+    const std::string near = std::string(c.name_len - 1, 'a') + "b";
+    std::string members = near;
+    while (members.size() < 200000) {
+      members += "," + near;
+    }
+    std::string group = "root:x:0:\n";
+    for (unsigned gid = 2000; group.size() < c.group_size; ++gid) {
+      group += "g" + std::to_string(gid) + ":x:" + std::to_string(gid) + ":" + members + "\n";
+    }
+    group += "last:x:7777:" + near + "," + name + "\n";  // the one real membership, at the end
+    EtcFixture etc("root:x:0:0::/root:/bin/sh\n" + name + ":x:1000:1000::/home/long:/bin/sh\n",
+                   group);
+    RunOptions o;
+    o.etc_dir = etc.dir.path();
+    o.timeout_ms = 10000;  // bounds the old binary's run too
+    auto r = unroot({name, idprobe_bin()}, o);
+    CHECK_FALSE(r.timed_out);
+    CHECK(r.err.empty());
+    REQUIRE(r.exit_code == 0);
+    auto p = parse_probe(r.out);
+    CHECK(p["uid"] == "1000,1000,1000");
+    CHECK(p["groups"] == "1000,7777");
+  }
+}
+
 TEST_CASE("both files missing: names fail clearly, uid:gid still works", "[.][root]") {
   require_root();
   EtcFixture etc(nullptr, nullptr);
