@@ -3,8 +3,11 @@
 // drop, no capability or descriptor of unroot's left, --setsid stops terminal injection, reduced
 // capability sets and user namespaces give named errors, hostile /etc files and huge argv/env
 // are handled in bounded time. Everything runs in private mount (and user) namespaces.
+#include <elf.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -13,10 +16,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <sstream>
 
 #include "harness.hpp"
 
@@ -382,6 +387,149 @@ TEST_CASE("--setsid: the command cannot look into the waiting parent (non-dumpab
   CHECK(parse_probe(control.out)["environ"] == "readable");
 }
 
+namespace {
+
+// PT_GNU_RELRO of an ELF file, and the p_vaddr of its PT_LOAD at file offset 0 (the headers).
+struct RelroSegment {
+  std::uint64_t first_load_vaddr = 0;
+  std::uint64_t vaddr = 0;
+  std::uint64_t memsz = 0;
+};
+
+RelroSegment read_relro(const std::string& path) {
+  const std::string elf = read_file(path);
+  REQUIRE(elf.size() > sizeof(Elf64_Ehdr));
+  REQUIRE(elf.compare(0, 4, ELFMAG) == 0);
+  REQUIRE(elf[EI_CLASS] == ELFCLASS64);
+  Elf64_Ehdr eh;
+  std::memcpy(&eh, elf.data(), sizeof eh);
+  REQUIRE(eh.e_phentsize == sizeof(Elf64_Phdr));
+  REQUIRE(eh.e_phoff + std::uint64_t{eh.e_phnum} * sizeof(Elf64_Phdr) <= elf.size());
+  RelroSegment out;
+  bool have_load = false, have_relro = false;
+  for (unsigned i = 0; i < eh.e_phnum; ++i) {
+    Elf64_Phdr ph;
+    std::memcpy(&ph, elf.data() + eh.e_phoff + i * sizeof ph, sizeof ph);
+    if (ph.p_type == PT_LOAD && ph.p_offset == 0) {
+      out.first_load_vaddr = ph.p_vaddr;
+      have_load = true;
+    } else if (ph.p_type == PT_GNU_RELRO) {
+      out.vaddr = ph.p_vaddr;
+      out.memsz = ph.p_memsz;
+      have_relro = true;
+    }
+  }
+  REQUIRE(have_load);
+  REQUIRE(have_relro);  // -z relro: scripts/check-binary.sh checks it too
+  return out;
+}
+
+// Starts `unroot --setsid nobody sh -c 'echo ready; exec sleep 30'` (basic fixture over /etc),
+// waits at most 10 s for "ready", and returns /proc/PID/maps of unroot's own process, which
+// stays as the command's supervisor: the same binary image, well after its main started.
+// Then ends both (SIGTERM, forwarded to the command; SIGKILL after 5 s).
+std::string maps_of_supervising_unroot() {
+  int out[2];
+  REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+  const std::string bin = unroot_bin();
+  const std::string etc = basic_etc();
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    if (::dup2(out[1], 1) < 0 || ::unshare(CLONE_NEWNS) != 0 ||
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        ::mount(etc.c_str(), "/etc", nullptr, MS_BIND, nullptr) != 0) {
+      _exit(250);
+    }
+    const char* argv[] = {
+        bin.c_str(), "--setsid", "nobody", "/bin/sh", "-c", "echo ready; exec sleep 30", nullptr};
+    const char* envp[] = {"PATH=/usr/bin:/bin", nullptr};
+    ::execve(argv[0], const_cast<char**>(argv), const_cast<char**>(envp));
+    _exit(251);
+  }
+  ::close(out[1]);
+  std::string got;
+  for (int waited_ms = 0; got.find("ready\n") == std::string::npos && waited_ms < 10000;
+       waited_ms += 100) {
+    struct pollfd p = {out[0], POLLIN, 0};
+    if (::poll(&p, 1, 100) == 1) {
+      char buf[256];
+      ssize_t n = ::read(out[0], buf, sizeof buf);
+      if (n <= 0) {
+        break;
+      }
+      got.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  const bool ready = got.find("ready\n") != std::string::npos;
+  std::string maps = ready ? read_file("/proc/" + std::to_string(pid) + "/maps") : "";
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  pid_t w = 0;
+  for (int i = 0; i < 50 && (w = ::waitpid(pid, &status, WNOHANG)) == 0; ++i) {
+    ::usleep(100000);
+  }
+  if (w == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  ::close(out[0]);
+  REQUIRE(ready);
+  return maps;
+}
+
+}  // namespace
+
+TEST_CASE("RELRO is applied: GNU_RELRO pages of the running unroot are read-only", "[.][root]") {
+  require_root();
+  // -z relro -z now only describe the range; a static-pie's start code must mprotect it (musl's
+  // did not). Read from outside: the segment from the file, the protections from the kernel.
+  const std::string bin = std::filesystem::canonical(unroot_bin()).string();
+  const RelroSegment relro = read_relro(bin);
+  const std::string maps = maps_of_supervising_unroot();
+  const std::uint64_t page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  struct Map {
+    std::uint64_t start, end, offset;
+    std::string perms, path;
+  };
+  std::vector<Map> mine;
+  std::istringstream in(maps);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream l(line);
+    std::string range, perms, offset, dev, inode, path;
+    l >> range >> perms >> offset >> dev >> inode >> path;
+    if (path != bin) {
+      continue;
+    }
+    Map m;
+    m.start = std::stoull(range.substr(0, range.find('-')), nullptr, 16);
+    m.end = std::stoull(range.substr(range.find('-') + 1), nullptr, 16);
+    m.offset = std::stoull(offset, nullptr, 16);
+    m.perms = perms;
+    mine.push_back(m);
+  }
+  CAPTURE(bin, maps);
+  REQUIRE(!mine.empty());
+  REQUIRE(mine.front().offset == 0);  // the headers' mapping: where the file was loaded
+  const std::uint64_t bias = mine.front().start - (relro.first_load_vaddr & ~(page - 1));
+  // Page-rounded down at both ends, as ld.so protects it.
+  const std::uint64_t start = (bias + relro.vaddr) & ~(page - 1);
+  const std::uint64_t end = (bias + relro.vaddr + relro.memsz) & ~(page - 1);
+  REQUIRE(start < end);
+  for (std::uint64_t at = start; at < end; at += page) {
+    CAPTURE(at);
+    const Map* cover = nullptr;
+    for (const Map& m : mine) {
+      if (m.start <= at && at < m.end) {
+        cover = &m;
+      }
+    }
+    REQUIRE(cover != nullptr);
+    CHECK(cover->perms == "r--p");
+  }
+}
+
 TEST_CASE("--setsid with --listen: the sockets and LISTEN_PID follow the command", "[.][root]") {
   require_root();
   RunOptions o;
@@ -706,6 +854,49 @@ TEST_CASE("a 64 MiB passwd of NUL bytes is read in bounded time and memory, find
   CHECK_FALSE(r.timed_out);
   CHECK(r.exit_code == 125);
   CHECK(r.err == "unroot: unknown user 'nobody': no entry in /etc/passwd\n");
+}
+
+TEST_CASE("out of memory on a legal 64 MiB passwd: one line, exit 125, no signal, no core",
+          "[.][root]") {
+  require_root();
+  // Well-formed lines up to just under the 64 MiB that unroot reads: a legal file that needs
+  // more memory than `ulimit -v 60000` leaves.
+  std::string passwd = read_file(basic_etc() + "/passwd");
+  for (unsigned uid = 100000; passwd.size() < (64u << 20) - 100; ++uid) {
+    const std::string n = std::to_string(uid);
+    passwd += "user" + n + ":x:" + n + ":" + n + ":generated:/home/user" + n + ":/bin/sh\n";
+  }
+  EtcFixture etc(passwd, read_file(basic_etc() + "/group"));
+  TempDir cwd("unroot-oom-cwd");  // kernel.core_pattern "core" would write a core file here
+  RunOptions o;
+  o.etc_dir = etc.dir.path();
+  o.cwd = cwd.path();
+  o.timeout_ms = 20000;
+  o.child_setup = [] {
+    struct rlimit as {
+      60000ul << 10, 60000ul << 10
+    };
+    // RLIMIT_CORE as permissive as a root shell may have it: only unroot decides on a core.
+    struct rlimit core {
+      RLIM_INFINITY, RLIM_INFINITY
+    };
+    if (::setrlimit(RLIMIT_AS, &as) != 0 || ::setrlimit(RLIMIT_CORE, &core) != 0) {
+      _exit(243);
+    }
+  };
+  auto r = unroot({"nobody", idprobe_bin()}, o);
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.signal == 0);
+  CHECK(r.exit_code == 125);
+  CHECK(r.out.empty());
+  CHECK_THAT(r.err, Catch::StartsWith("unroot: out of memory"));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK(r.err.back() == '\n');
+  std::vector<std::string> left;
+  for (const auto& entry : std::filesystem::directory_iterator(cwd.path())) {
+    left.push_back(entry.path().filename().string());
+  }
+  CHECK(left.empty());
 }
 
 TEST_CASE("binary garbage around a good line: the good line is used, the garbage never is",
