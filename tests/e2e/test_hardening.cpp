@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -897,6 +898,93 @@ TEST_CASE("out of memory on a legal 64 MiB passwd: one line, exit 125, no signal
     left.push_back(entry.path().filename().string());
   }
   CHECK(left.empty());
+}
+
+namespace {
+
+// Runs argv as root with the basic fixture over /etc, RLIMIT_CORE unlimited and `cwd` as working
+// directory, its stdout a pipe that is never read. Once the pipe is full (the program is stuck
+// in write(2), at most 10 s), sends SIGQUIT, whose default action dumps core (signal(7)).
+// Returns the wait status; REQUIREs that the pipe filled.
+int quit_when_stuck_writing(const std::vector<std::string>& args, const std::string& cwd) {
+  int out[2];
+  REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+  std::vector<char*> argv;
+  for (const std::string& a : args) {
+    argv.push_back(const_cast<char*>(a.c_str()));
+  }
+  argv.push_back(nullptr);
+  const std::string etc = basic_etc();
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    struct rlimit core {
+      RLIM_INFINITY, RLIM_INFINITY
+    };
+    if (::dup2(out[1], 1) < 0 || ::unshare(CLONE_NEWNS) != 0 ||
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        ::mount(etc.c_str(), "/etc", nullptr, MS_BIND, nullptr) != 0 || ::chdir(cwd.c_str()) != 0 ||
+        ::setrlimit(RLIMIT_CORE, &core) != 0) {
+      _exit(250);
+    }
+    const char* envp[] = {"PATH=/usr/bin:/bin", nullptr};
+    ::execve(argv[0], argv.data(), const_cast<char**>(envp));
+    _exit(251);
+  }
+  ::close(out[1]);
+  const int capacity = ::fcntl(out[0], F_GETPIPE_SZ);
+  int queued = 0;
+  for (int i = 0; i < 100 && queued < capacity; ++i) {
+    ::usleep(100000);
+    REQUIRE(::ioctl(out[0], FIONREAD, &queued) == 0);
+  }
+  ::kill(pid, SIGQUIT);
+  int status = 0;
+  pid_t w = 0;
+  for (int i = 0; i < 100 && (w = ::waitpid(pid, &status, WNOHANG)) == 0; ++i) {
+    ::usleep(100000);  // a core dump of a large process takes a moment
+  }
+  if (w == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  ::close(out[0]);
+  REQUIRE(queued >= capacity);
+  return status;
+}
+
+bool dir_is_empty(const std::string& dir) {
+  return std::filesystem::directory_iterator(dir) == std::filesystem::directory_iterator();
+}
+
+}  // namespace
+
+TEST_CASE("while still root, unroot is non-dumpable: a fatal signal leaves no core file",
+          "[.][root]") {
+  require_root();
+  // Control: a plain root process stuck the same way dumps core here, so "no core" below is
+  // unroot's doing and not the host's (kernel.core_pattern, a pipe to a collector, ...).
+  TempDir control_cwd("unroot-core-control");
+  int control = quit_when_stuck_writing({"/bin/sh", "-c", "exec yes"}, control_cwd.path());
+  REQUIRE(WIFSIGNALED(control));
+  if (!WCOREDUMP(control)) {
+    WARN("SKIPPED: this host writes no core files, so their absence proves nothing");
+    return;
+  }
+  // --dry-run stays root throughout; 2,000 --chown lines fill the pipe before it exits.
+  TempDir tree("unroot-core-tree");
+  std::vector<std::string> args{unroot_bin(), "--dry-run"};
+  for (int i = 0; i < 2000; ++i) {
+    args.push_back("--chown");
+    args.push_back(tree.path());
+  }
+  args.insert(args.end(), {"nobody", "/bin/true"});
+  TempDir cwd("unroot-core-cwd");
+  int status = quit_when_stuck_writing(args, cwd.path());
+  REQUIRE(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGQUIT);
+  CHECK_FALSE(WCOREDUMP(status));
+  CHECK(dir_is_empty(cwd.path()));
 }
 
 TEST_CASE("binary garbage around a good line: the good line is used, the garbage never is",
