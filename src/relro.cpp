@@ -9,10 +9,10 @@
 
 #include <cstdint>
 
-// The linker's own symbol for this binary's dynamic section (hidden: resolved PC-relative, so
-// its address is where the segment was really loaded). musl's start code finds its load
-// address the same way.
-extern "C" const ElfW(Dyn) _DYNAMIC[] __attribute__((visibility("hidden")));  // NOLINT
+// The linker's own symbol for this binary's ELF header (GNU ld defines it when the header is
+// in a loaded segment, as in every PIE). Hidden, so it is resolved PC-relative: its address is
+// where the first segment was really loaded.
+extern "C" const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));  // NOLINT
 
 namespace unroot {
 
@@ -22,6 +22,8 @@ Status protect_relro() {
   // (ld(1) "-z relro"). The linker only describes the range in PT_GNU_RELRO; applying it is
   // the dynamic linker's job, and in a static-pie there is none: glibc's start code does it
   // (_dl_relocate_static_pie), musl's rcrt1 relocates and leaves the range writable.
+  // getauxval returns the address as an integer (getauxval(3)).
+  // NOLINTNEXTLINE(performance-no-int-to-ptr)
   const auto* phdr = reinterpret_cast<const ElfW(Phdr)*>(::getauxval(AT_PHDR));
   const unsigned long phnum = ::getauxval(AT_PHNUM);
   const unsigned long page = ::getauxval(AT_PAGESZ);
@@ -29,8 +31,8 @@ Status protect_relro() {
     return Error{"relro: the kernel passed no program headers (AT_PHDR, AT_PHNUM, AT_PAGESZ)"};
   }
   // The load bias: from PT_PHDR if the linker emitted one (the headers' own address), else from
-  // PT_DYNAMIC and the linker's _DYNAMIC symbol (a static-pie has no PT_INTERP, so GNU ld
-  // usually leaves PT_PHDR out).
+  // the PT_LOAD that maps the ELF header and the linker's __ehdr_start (a static-pie has no
+  // PT_INTERP, so GNU ld leaves PT_PHDR out).
   const ElfW(Phdr)* relro = nullptr;
   bool have_bias = false;
   std::uintptr_t bias = 0;
@@ -40,9 +42,9 @@ Status protect_relro() {
         bias = reinterpret_cast<std::uintptr_t>(phdr) - phdr[i].p_vaddr;
         have_bias = true;
         break;
-      case PT_DYNAMIC:
-        if (!have_bias) {
-          bias = reinterpret_cast<std::uintptr_t>(_DYNAMIC) - phdr[i].p_vaddr;
+      case PT_LOAD:
+        if (!have_bias && phdr[i].p_offset == 0) {
+          bias = reinterpret_cast<std::uintptr_t>(&__ehdr_start) - phdr[i].p_vaddr;
           have_bias = true;
         }
         break;
@@ -64,6 +66,7 @@ Status protect_relro() {
   if (start == end) {
     return Ok{};  // less than a page: nothing the kernel can protect alone
   }
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): a page address computed from the headers
   if (::mprotect(reinterpret_cast<void*>(start), end - start, PROT_READ) != 0) {
     return sys_error("relro: mprotect PROT_READ");
   }
