@@ -1046,7 +1046,7 @@ TEST_CASE("a long user name against a big /etc/group of near-matches is scanned 
                    group);
     RunOptions o;
     o.etc_dir = etc.dir.path();
-    o.timeout_ms = 10000;  // bounds the old binary's run too
+    o.timeout_ms = 10000;  // a scan of name x file size is stopped here, not waited for
     auto r = unroot({name, idprobe_bin()}, o);
     CHECK_FALSE(r.timed_out);
     CHECK(r.err.empty());
