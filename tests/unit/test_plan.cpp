@@ -140,16 +140,23 @@ TEST_CASE("user: is the same as user", "[plan]") {
   CHECK(a->identity.groups == b->identity.groups);
 }
 
-TEST_CASE("an empty user means the caller's own uid", "[plan]") {
+TEST_CASE(":group means the caller's own uid with that group", "[plan]") {
   auto p = plan_for({":www", "id"});
   REQUIRE(p);
   CHECK(p->identity.uid == 0u);
   CHECK(p->identity.gid == 33u);
   CHECK(p->how == Switch::kRootGroups);
-  auto e = plan_for({"", "id"});
-  REQUIRE(e);
-  CHECK(e->identity.uid == 0u);
-  CHECK(e->how == Switch::kNone);
+}
+
+TEST_CASE("an empty USER never plans a run as the root caller", "[plan]") {
+  for (const char* spec : {"", ":"}) {
+    CAPTURE(spec);
+    auto e = plan_for({spec, "id"});
+    REQUIRE_FALSE(e);
+    CHECK_THAT(e.error().what, Catch::Contains("unset variable"));
+    auto dry = plan_for({"--dry-run", spec, "id"});
+    CHECK_FALSE(dry);
+  }
 }
 
 TEST_CASE("0day resolves as a name", "[plan]") {
