@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "idmap.hpp"
 #include "user_spec.hpp"
 
 namespace unroot {
@@ -123,6 +124,66 @@ std::string with_name(std::uint32_t id, std::string_view name) {
 
 std::string started_as(const Caller& c) { return "started as uid " + std::to_string(c.euid); }
 
+/// The first id of `ids` that is 0 in the parent user namespace, as a refusal.
+/// `gives` says what that id would give the command.
+std::optional<std::string> root_in_parent(std::string_view map_text, const char* map_file,
+                                          const char* kind, const char* gives,
+                                          const std::vector<std::uint32_t>& ids,
+                                          const std::string& name) {
+  auto map = parse_id_map(map_text);
+  if (!map) {
+    return std::string(map_file) + " " + map.error().what + "; refusing to guess what user " +
+           name + " is outside this user namespace";
+  }
+  if (is_identity(*map)) {
+    return std::nullopt;  // every id is the host's own: a gid 0 asked for is plainly gid 0
+  }
+  for (std::uint32_t id : ids) {
+    const IdRange* r = find_range(*map, id);
+    if (r != nullptr && outside_id(*r, id) == 0) {
+      return "refusing user " + name + ": " + kind + " " + std::to_string(id) + " is " + kind +
+             " 0 in the parent user namespace (" + map_file + " line '" + describe_range(*r) +
+             "'), so the command would " + gives + "; map it to an unprivileged id";
+    }
+  }
+  return std::nullopt;
+}
+
+/// A target other than root must not be root outside the user namespace either. Inside, the
+/// switch and its verification look normal (setresuid(0) fails, no capability is left), but the
+/// kernel checks file access and signals with the parent's ids (user_namespaces(7)): with
+/// uid_map "1001 0 1", uid 1001 is the host's uid 0 and owns every root file. A gid that is the
+/// parent's gid 0 gives root's group the same way, primary or supplementary. Target root is
+/// not checked: asking for root is asking for whatever root is here, which the caller already
+/// is, and unroot changes nothing it could hide.
+std::optional<std::string> disguised_root(const Identity& target, const Caller& caller,
+                                          const std::string& name) {
+  if (target.uid == 0) {
+    return std::nullopt;
+  }
+  switch (caller.id_maps) {
+    case IdMaps::kRead: {
+      if (auto r = root_in_parent(caller.uid_map, "/proc/self/uid_map", "uid", "own root's files",
+                                  {target.uid}, name)) {
+        return r;
+      }
+      return root_in_parent(caller.gid_map, "/proc/self/gid_map", "gid",
+                            "have root's group on every file", target.groups, name);
+    }
+    case IdMaps::kInitial:
+    case IdMaps::kUnknown:
+      // No /proc and a kernel (before 6.11, or filtered) that cannot say which namespace this
+      // is: most likely a plain chroot or a distroless image on the host, where refusing would
+      // break the common case for nothing. Runtimes that create user namespaces mount /proc.
+      return std::nullopt;
+    case IdMaps::kHiddenUser:
+      return "refusing user " + name +
+             ": this is a user namespace (the kernel says so) but /proc/self/uid_map cannot be "
+             "read, so unroot cannot check that the user is not root outside it; mount /proc";
+  }
+  __builtin_unreachable();
+}
+
 }  // namespace
 
 Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFile& group,
@@ -235,6 +296,14 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
     refusals.push_back("--chown " + shell_quote(plan.chown.front()) +
                        ": missing capability CAP_CHOWN; run unroot as root or add it to the "
                        "container (e.g. --cap-add CHOWN)");
+  }
+  if (auto r = disguised_root(target, caller, name)) {
+    refusals.push_back(std::move(*r));
+  }
+  if (caller.id_maps == IdMaps::kUnknown && target.uid != 0) {
+    plan.notes.push_back(
+        "user namespace: not checked (no /proc/self/uid_map, and the kernel cannot say "
+        "whether this is a user namespace)");
   }
   if (!refusals.empty() && !opts.dry_run) {
     return Error{refusals.front()};

@@ -21,6 +21,14 @@
 
 namespace unroot {
 
+/// What unroot knows of its user namespace's id maps (user_namespaces(7)).
+enum class IdMaps {
+  kRead,        // uid_map and gid_map hold the text of /proc/self/uid_map and gid_map
+  kInitial,     // no map to read, and the kernel says this is the initial user namespace
+  kUnknown,     // no map to read (no /proc), and the kernel cannot say which namespace this is
+  kHiddenUser,  // no map to read, and the kernel says this is not the initial user namespace
+};
+
 /// What unroot was started as, read once by main (privdrop's read_caller).
 struct Caller {
   std::uint32_t ruid = 0, euid = 0, suid = 0;
@@ -28,6 +36,8 @@ struct Caller {
   std::vector<std::uint32_t> groups;  // getgroups(2)
   CapState caps;
   pid_t pid = 0;
+  IdMaps id_maps = IdMaps::kInitial;
+  std::string uid_map, gid_map;  // kRead: the maps' text, parsed by make_plan
 };
 
 /// Who the command will run as.

@@ -19,7 +19,7 @@ bool is_all_digits(std::string_view text) {
   return true;
 }
 
-std::optional<std::uint32_t> parse_id(std::string_view text) {
+std::optional<std::uint32_t> parse_u32(std::string_view text) {
   // from_chars alone would accept a prefix ("12abc") and, for signed types, a '-'; checking
   // all-digits first and ptr == end rules out both. (gosu's Atoi-based parsing accepts "+12".)
   if (!is_all_digits(text)) {
@@ -28,10 +28,18 @@ std::optional<std::uint32_t> parse_id(std::string_view text) {
   std::uint64_t value = 0;
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc() || ptr != end || value > kMaxId) {
+  if (ec != std::errc() || ptr != end || value > 4294967295u) {
     return std::nullopt;
   }
   return static_cast<std::uint32_t>(value);
+}
+
+std::optional<std::uint32_t> parse_id(std::string_view text) {
+  std::optional<std::uint32_t> value = parse_u32(text);
+  if (!value || *value > kMaxId) {
+    return std::nullopt;
+  }
+  return value;
 }
 
 namespace {
@@ -51,6 +59,21 @@ Result<IdPart> parse_part(std::string_view text, const char* what) {
 }  // namespace
 
 Result<UserSpec> parse_user_spec(std::string_view spec) {
+  // An empty USER would mean "the caller's own uid" (gosu's reading), which for the usual
+  // root caller is root itself: `unroot "$APP_USER" app` with the variable unset would run the
+  // app as root with no_new_privs off, silently. Refuse it, and ':' too, which is what
+  // "$APP_USER:$APP_GROUP" gives with both unset and which names neither part. ":group" names
+  // a group on purpose and keeps its documented meaning.
+  if (spec.empty()) {
+    return Error{
+        "the USER argument is empty, probably an unset variable (unroot \"$APP_USER\" ...); "
+        "name a user or a uid (root or 0 to run as root)"};
+  }
+  if (spec == ":") {
+    return Error{
+        "the USER argument ':' names neither a user nor a group, probably unset variables "
+        "(unroot \"$APP_USER:$APP_GROUP\" ...); name a user or a uid"};
+  }
   UserSpec out;
   std::size_t colon = spec.find(':');
   std::string_view user = spec.substr(0, colon);

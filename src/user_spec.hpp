@@ -29,10 +29,15 @@ struct UserSpec {
 /// true if text is non-empty and all ASCII digits (no sign, no spaces).
 bool is_all_digits(std::string_view text);
 
-/// Strict decimal id: digits only, no sign, no spaces, no overflow, at most kMaxId.
+/// Strict decimal scanner, the base of every number unroot reads: digits only, no sign, no
+/// spaces, no overflow, at most 4294967295.
+std::optional<std::uint32_t> parse_u32(std::string_view text);
+
+/// Strict decimal id: parse_u32, and at most kMaxId.
 std::optional<std::uint32_t> parse_id(std::string_view text);
 
-/// Splits and checks a spec. Errors: a second ':' ("a:b:c"), a numeric part out of range.
+/// Splits and checks a spec. Errors: an empty spec or a bare ':' (each would silently mean the
+/// caller, usually root), a second ':' ("a:b:c"), a numeric part out of range.
 Result<UserSpec> parse_user_spec(std::string_view spec);
 
 }  // namespace unroot
