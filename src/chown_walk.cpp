@@ -147,7 +147,7 @@ std::string path_of(const Walker& w, std::string_view name) {
 }
 
 Error walk_error(const Walker& w, std::string_view action, std::string_view name, int err) {
-  return Error{std::string(action) + " " + printable_path(path_of(w, name)), err, 0, false};
+  return Error{std::string(action) + " " + printable_path(path_of(w, name)), err};
 }
 
 bool on_root_mount(const Shared& s, const struct statx& sx) {
@@ -371,7 +371,7 @@ Status pop_frame(Walker& w) {
     // ".." is the parent only if nobody moved the child meanwhile; if it is not the directory
     // we came down through, stop rather than walk a tree we were not asked to touch.
     if (sx.stx_ino != parent.ino || !on_root_mount(w.shared, sx)) {
-      return Error{printable_path(path_of(w, "")) + " was moved during the walk", 0, 0, false};
+      return Error{printable_path(path_of(w, "")) + " was moved during the walk"};
     }
     parent.fd = std::move(up);
     w.lowest_open = child - 1;
@@ -443,8 +443,7 @@ Status walk_task(Walker& w, Task task) {
           return is_dir.error();
         }
         if (*is_dir) {
-          return Error{printable_path(path_of(w, name)) + " keeps changing type during the walk", 0,
-                       0, false};
+          return Error{printable_path(path_of(w, name)) + " keeps changing type during the walk"};
         }
         continue;
       }
@@ -486,7 +485,7 @@ void fail(Shared& s, Error e) {
 
 void* worker_main(void* arg) {
   auto& s = *static_cast<Shared*>(arg);
-  Walker w{s, {}, {}, 0, 0};
+  Walker w{s, {}, {}};
   pthread_mutex_lock(&s.mu);
   for (;;) {
     while (s.queue.empty() && !s.done) {
@@ -562,13 +561,13 @@ void push_components(std::vector<std::string>& stack, std::string_view path) {
 Result<Fd> open_path_carefully(const std::string& path, const std::string& shown) {
   constexpr int kMaxLinks = 40;  // the kernel's limit (path_resolution(7))
   if (path.empty()) {
-    return Error{"--chown needs a path, got an empty string", 0, 0, false};
+    return Error{"--chown needs a path, got an empty string"};
   }
   std::vector<std::string> todo;
   push_components(todo, path);
   Fd cur(open_retry(AT_FDCWD, path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!cur) {
-    return sys_error("--chown " + shown);
+    return Error::from_errno().context("--chown " + shown);
   }
   int links = 0;
   while (!todo.empty()) {
@@ -576,11 +575,11 @@ Result<Fd> open_path_carefully(const std::string& path, const std::string& shown
     todo.pop_back();
     Fd next(open_retry(cur.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
     if (!next) {
-      return sys_error("--chown " + shown);
+      return Error::from_errno().context("--chown " + shown);
     }
     struct statx sx {};
     if (sys_statx(next.get(), "", AT_EMPTY_PATH | kStatxFlags, &sx) != 0) {
-      return sys_error("stat " + shown);
+      return Error::from_errno().context("stat " + shown);
     }
     if (todo.empty()) {
       return next;
@@ -590,35 +589,34 @@ Result<Fd> open_path_carefully(const std::string& path, const std::string& shown
       continue;
     }
     if (!S_ISLNK(sx.stx_mode)) {
-      return Error{"--chown " + shown, ENOTDIR, 0, false};
+      return Error{"--chown " + shown, ENOTDIR};
     }
     struct statx dir {};
     if (sys_statx(cur.get(), "", AT_EMPTY_PATH | kStatxFlags, &dir) != 0) {
-      return sys_error("stat " + shown);
+      return Error::from_errno().context("stat " + shown);
     }
     if (sx.stx_uid != 0 || dir.stx_uid != 0 || (dir.stx_mode & (S_IWGRP | S_IWOTH)) != 0) {
       return Error{"--chown " + shown + ": refusing to follow the symlink '" +
                        printable_path(name) +
                        "' on the way, which a non-root user could have planted; name the real "
-                       "path",
-                   0, 0, false};
+                       "path"};
     }
     if (++links > kMaxLinks) {
-      return Error{"--chown " + shown, ELOOP, 0, false};
+      return Error{"--chown " + shown, ELOOP};
     }
     std::string target(4096, '\0');
     ssize_t n = ::readlinkat(next.get(), "", target.data(), target.size());
     if (n < 0) {
-      return sys_error("readlink " + shown);
+      return Error::from_errno().context("readlink " + shown);
     }
     if (static_cast<std::size_t>(n) >= target.size()) {
-      return Error{"--chown " + shown, ENAMETOOLONG, 0, false};
+      return Error{"--chown " + shown, ENAMETOOLONG};
     }
     target.resize(static_cast<std::size_t>(n));
     if (!target.empty() && target[0] == '/') {
       cur = Fd(open_retry(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC));
       if (!cur) {
-        return sys_error("open /");
+        return Error::from_errno().context("open /");
       }
     }
     push_components(todo, target);
@@ -676,14 +674,13 @@ Result<ChownRoot> chown_preflight(std::string_view path_view) {
   root.fd = std::move(*opened);
   struct statx sx {};
   if (sys_statx(root.fd.get(), "", AT_EMPTY_PATH | kStatxFlags, &sx) != 0) {
-    return sys_error("stat " + shown);
+    return Error::from_errno().context("stat " + shown);
   }
   // A PATH that is itself a symlink could point anywhere a writer of the volume's parent
   // chose (issue 5), root's own links included: name the target.
   if (S_ISLNK(sx.stx_mode)) {
     return Error{"--chown " + shown +
-                     " is a symbolic link (refused: a link can point anywhere; name its target)",
-                 0, 0, false};
+                     " is a symbolic link (refused: a link can point anywhere; name its target)"};
   }
   root.is_dir = S_ISDIR(sx.stx_mode);
   root.dev = dev_of(sx);
@@ -696,16 +693,15 @@ Result<ChownRoot> chown_preflight(std::string_view path_view) {
     struct statx rx {};
     if (sys_statx(AT_FDCWD, refused, kStatxFlags, &rx) == 0 && dev_of(rx) == root.dev &&
         rx.stx_ino == root.ino) {
-      return Error{"--chown " + shown + ": refusing to change the owner of " + refused, 0, 0,
-                   false};
+      return Error{"--chown " + shown + ": refusing to change the owner of " + refused};
     }
   }
   struct statfs fs {};
   if (::fstatfs(root.fd.get(), &fs) != 0) {
-    return sys_error("statfs " + shown);
+    return Error::from_errno().context("statfs " + shown);
   }
   if (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC) {
-    return Error{"--chown " + shown + ": refusing to change owners on proc or sysfs", 0, 0, false};
+    return Error{"--chown " + shown + ": refusing to change owners on proc or sysfs"};
   }
   // By-name changes are safe only while the kernel refuses unprivileged hard links to other
   // users' files (see handle_leaf). Anything but "1" (or no /proc) means by descriptor.
@@ -724,13 +720,13 @@ Result<ChownStats> chown_tree(const ChownRoot& root, const ChownRequest& req) {
   s.budget = dir_fd_budget(nofile, s.workers);
 
   // The top itself, through the descriptor preflight opened.
-  Walker top{s, {}, {}, 0, 0};
+  Walker top{s, {}, {}};
   struct statx sx {};
   if (sys_statx(root.fd.get(), "", AT_EMPTY_PATH | kStatxFlags, &sx) != 0) {
-    return sys_error("stat " + printable_path(root.path));
+    return Error::from_errno().context("stat " + printable_path(root.path));
   }
   if (sx.stx_ino != root.ino || dev_of(sx) != root.dev) {
-    return Error{printable_path(root.path) + " changed since it was checked", 0, 0, false};
+    return Error{printable_path(root.path) + " changed since it was checked"};
   }
   ++top.stats.entries;
   if (!root.is_dir) {
@@ -746,7 +742,7 @@ Result<ChownStats> chown_tree(const ChownRoot& root, const ChownRequest& req) {
   // O_PATH descriptors cannot be read: reopen "." through it, which resolves nothing.
   Fd dir(open_retry(root.fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir) {
-    return sys_error("open " + printable_path(root.path));
+    return Error::from_errno().context("open " + printable_path(root.path));
   }
   top.stack.push_back(Frame{});
   top.stack.back().name = root.path;

@@ -3,6 +3,8 @@
 // NSS or getaddrinfo), no syscalls, no printing.
 #include "listen_addr.hpp"
 
+#include "decimal.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -14,9 +16,6 @@ namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), is_digit);
-}
 
 // "'text'". Built by appending: GCC 12 reports a false -Wrestrict for `"'" + std::string(x)` at
 // -O2 (GCC bug 105651).
@@ -37,17 +36,11 @@ Error bad(std::string_view arg, const std::string& why) {
 // tools, so it is refused rather than guessed), 1..65535. Port 0 is refused as systemd's
 // ListenStream= does: the kernel would pick a random port that no client knows.
 bool parse_port(std::string_view s, std::uint16_t& port) {
-  if (!all_digits(s) || s.size() > 5 || s[0] == '0') {
+  auto v = scan_decimal(s, 1, 65535, LeadingZero::kRefused);
+  if (!v) {
     return false;
   }
-  std::uint32_t v = 0;
-  for (char c : s) {
-    v = v * 10 + static_cast<std::uint32_t>(c - '0');
-  }
-  if (v < 1 || v > 65535) {
-    return false;
-  }
-  port = static_cast<std::uint16_t>(v);
+  port = static_cast<std::uint16_t>(*v);
   return true;
 }
 
@@ -158,7 +151,7 @@ Status parse_unix(std::string_view arg, std::string_view path, ListenSpec& spec)
 }
 
 Status parse_host_port(std::string_view arg, std::string_view text, ListenSpec& spec) {
-  if (all_digits(text)) {
+  if (is_all_digits(text)) {
     spec.family = Family::kDualStack;
     if (!parse_port(text, spec.port)) {
       return bad(arg, kPortRule);

@@ -12,7 +12,7 @@
 
 #include <cstring>
 
-#include "caps.hpp"
+#include "caps.hpp"  // NOLINT(misc-include-cleaner)
 
 namespace unroot {
 namespace {
@@ -33,17 +33,23 @@ Error fail_plain(const ListenSpec& spec, const std::string& why) {
   return Error{"--listen '" + spec.arg + "': " + why};
 }
 
-bool lacks_net_bind_service() {
-  auto caps = read_caps();
-  return caps && (caps->effective & cap_bit(kCapNetBindService)) == 0;
+int socket_type(Transport t) {
+  switch (t) {
+    case Transport::kTcp:
+    case Transport::kUnix:
+      return SOCK_STREAM;
+    case Transport::kUdp:
+      return SOCK_DGRAM;
+  }
+  __builtin_unreachable();
 }
 
 bool set_int_option(int fd, int level, int name, int value) {
   return ::setsockopt(fd, level, name, &value, sizeof value) == 0;
 }
 
-Result<Fd> bind_inet(const ListenSpec& spec, int backlog) {
-  int type = spec.transport == Transport::kTcp ? SOCK_STREAM : SOCK_DGRAM;
+Result<Fd> bind_inet(const ListenSpec& spec, int backlog, const std::string& denied_hint) {
+  int type = socket_type(spec.transport);
   std::string where = describe(spec);
   Family family = spec.family;
   int raw = -1;
@@ -108,11 +114,8 @@ Result<Fd> bind_inet(const ListenSpec& spec, int backlog) {
     // bind(2): EACCES for a port below net.ipv4.ip_unprivileged_port_start without
     // CAP_NET_BIND_SERVICE (capabilities(7)), as after docker run --cap-drop NET_BIND_SERVICE
     // or Kubernetes' drop: [ALL]. Name the capability when that is the cause.
-    if (err == EACCES && lacks_net_bind_service()) {
-      return Error{"--listen '" + spec.arg + "': bind " + where +
-                       ": missing capability CAP_NET_BIND_SERVICE; add it to the container "
-                       "(e.g. --cap-add NET_BIND_SERVICE) or use a port from 1024 up",
-                   err};
+    if (err == EACCES && !denied_hint.empty()) {
+      return Error{"--listen '" + spec.arg + "': bind " + where + ": " + denied_hint, err};
     }
     errno = err;
     return fail(spec, "bind", where);
@@ -234,15 +237,27 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner) {
   return fd;
 }
 
+
+Result<Fd> bind_one(const ListenSpec& spec, int backlog, SocketOwner owner,
+                   const std::string& denied_hint) {
+  switch (spec.transport) {
+    case Transport::kTcp:
+    case Transport::kUdp:
+      return bind_inet(spec, backlog, denied_hint);
+    case Transport::kUnix:
+      return bind_unix(spec, backlog, owner);
+  }
+  __builtin_unreachable();
+}
+
 }  // namespace
 
 Result<std::vector<Fd>> bind_listen_sockets(const std::vector<ListenSpec>& specs, int backlog,
-                                            SocketOwner owner) {
+                                            SocketOwner owner, const std::string& denied_hint) {
   std::vector<Fd> out;
   out.reserve(specs.size());
   for (const ListenSpec& spec : specs) {
-    Result<Fd> fd = spec.transport == Transport::kUnix ? bind_unix(spec, backlog, owner)
-                                                       : bind_inet(spec, backlog);
+    Result<Fd> fd = bind_one(spec, backlog, owner, denied_hint);
     if (!fd) {
       // Leave nothing half-done: remove the socket files this run created (they are ours and
       // nobody listens on them) before reporting.
@@ -262,7 +277,8 @@ Result<std::vector<Fd>> bind_listen_sockets(const std::vector<ListenSpec>& specs
   return out;
 }
 
-Result<std::vector<FdMove>> place_listen_fds(std::vector<Fd> sockets) {
+Result<std::vector<FdMove>> place_listen_fds(std::vector<Fd> sockets,
+                                             const std::vector<InheritedFd>& inherited) {
   std::vector<FdMove> moves;
   if (sockets.empty()) {
     return moves;
@@ -270,34 +286,35 @@ Result<std::vector<FdMove>> place_listen_fds(std::vector<Fd> sockets) {
   const int first = 3;  // sd_listen_fds(3): SD_LISTEN_FDS_START
   const int top = first + static_cast<int>(sockets.size());
 
-  // 1. Lift our sockets above the target range, so that whatever is still in 3..top-1
-  //    afterwards was inherited (contract in sockets.hpp).
+  // 1. Lift our sockets above the target range.
   for (Fd& s : sockets) {
     if (s.get() >= top) {
       continue;
     }
     int hi = ::fcntl(s.get(), F_DUPFD_CLOEXEC, top);
     if (hi < 0) {
-      int saved = errno;
-      return Error{"move a --listen socket above fd " + std::to_string(top - 1), saved};
+      return Error::from_errno().context("move a --listen socket above fd " +
+                                         std::to_string(top - 1));
     }
     s = Fd(hi);
   }
-  // 2. Move inherited descriptors out of the way, keeping their close-on-exec flag: the
+  // 2. Move the inherited descriptors out of the way, keeping their close-on-exec flag: the
   //    command still gets what it would have got, at a higher number, and nothing is clobbered.
-  for (int target = first; target < top; ++target) {
-    int flags = ::fcntl(target, F_GETFD);
-    if (flags < 0) {
-      continue;  // EBADF: free
-    }
-    int cmd = (flags & FD_CLOEXEC) != 0 ? F_DUPFD_CLOEXEC : F_DUPFD;
-    int moved = ::fcntl(target, cmd, top);
+  for (const InheritedFd& in : inherited) {
+    int moved = ::fcntl(in.fd, in.cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, top);
     if (moved < 0) {
-      int saved = errno;
-      return Error{"move inherited fd " + std::to_string(target) + " out of the way", saved};
+      return Error::from_errno().context("move inherited fd " + std::to_string(in.fd) +
+                                         " out of the way");
     }
-    ::close(target);
-    moves.push_back(FdMove{target, moved});
+    ::close(in.fd);
+    moves.push_back(FdMove{in.fd, moved});
+  }
+  // Whatever is still open in the range is ours and would be overwritten, then closed again by
+  // its owner after exec had the socket: refuse rather than hand the command a wrong fd 3.
+  for (int fd = first; fd < top; ++fd) {
+    if (::fcntl(fd, F_GETFD) >= 0) {
+      return Error{"fd " + std::to_string(fd) + " is still open where a --listen socket goes"};
+    }
   }
   // 3. dup2 clears FD_CLOEXEC on the new descriptor (dup(2)): exactly these survive execve.
   //    The high copies are O_CLOEXEC and are closed when `sockets` goes out of scope.

@@ -21,20 +21,19 @@ Result<FileText> read_small_file(const char* path, std::size_t max_size) {
     if (errno == ENOENT) {
       return FileText{};
     }
-    return sys_error("open " + std::string(path));
+    return Error::from_errno().context("open " + std::string(path));
   }
   Fd fd(raw);
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
-    return sys_error("stat " + std::string(path));
+    return Error::from_errno().context("stat " + std::string(path));
   }
   if (!S_ISREG(st.st_mode)) {
-    return Error{std::string(path) + " is not a regular file", 0, 0};
+    return Error{std::string(path) + " is not a regular file"};
   }
   if (static_cast<unsigned long long>(st.st_size) > max_size) {
     return Error{std::string(path) + " is larger than the " + std::to_string(max_size >> 20) +
-                     " MiB that unroot reads",
-                 0, 0};
+                     " MiB that unroot reads"};
   }
   FileText out;
   out.exists = true;
@@ -49,8 +48,7 @@ Result<FileText> read_small_file(const char* path, std::size_t max_size) {
     if (got == out.text.size()) {
       if (got >= limit) {
         return Error{std::string(path) + " is larger than the " + std::to_string(max_size >> 20) +
-                         " MiB that unroot reads",
-                     0, 0};
+                         " MiB that unroot reads"};
       }
       out.text.resize(std::min(limit, std::max<std::size_t>(4096, got * 2)));
     }
@@ -59,7 +57,7 @@ Result<FileText> read_small_file(const char* path, std::size_t max_size) {
       continue;
     }
     if (n < 0) {
-      return sys_error("read " + std::string(path));
+      return Error::from_errno().context("read " + std::string(path));
     }
     if (n == 0) {
       break;
@@ -78,7 +76,7 @@ Status write_all(int fd, const void* data, std::size_t size) {
       continue;
     }
     if (n < 0) {
-      return sys_error("write");
+      return Error::from_errno().context("write");
     }
     p += n;
     size -= static_cast<std::size_t>(n);

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string_view>
 
+#include "decimal.hpp"
 #include "result.hpp"
 
 namespace unroot {
@@ -25,9 +26,6 @@ struct UserSpec {
   IdPart group;
   bool group_given = false;  // false for "user" and "user:" alike
 };
-
-/// true if text is non-empty and all ASCII digits (no sign, no spaces).
-bool is_all_digits(std::string_view text);
 
 /// Strict decimal id: digits only, no sign, no spaces, no overflow, at most kMaxId.
 std::optional<std::uint32_t> parse_id(std::string_view text);

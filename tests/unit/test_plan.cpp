@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "describe.hpp"
 #include "plan.hpp"
 
 using namespace unroot;
@@ -26,6 +27,15 @@ constexpr std::string_view kGroup =
     "0day:x:1500:\n"
     "www:x:33:\n"
     "nogroup:x:65534:\n";
+
+Facts facts_of(const Caller& caller, std::string_view passwd, std::string_view group,
+                bool exist = true) {
+  Facts f;
+  f.caller = caller;
+  f.passwd_file = FileText{exist, std::string(passwd)};
+  f.group_file = FileText{exist, std::string(group)};
+  return f;
+}
 
 Caller root_caller() {
   Caller c;
@@ -64,8 +74,9 @@ Result<Plan> plan_for(std::vector<std::string> args, const Caller& caller = root
     envp.push_back(e.data());
   }
   envp.push_back(nullptr);
-  return make_plan(run.opts, UserFile{"/etc/passwd", passwd, true},
-                   UserFile{"/etc/group", group, true}, envp.data(), caller);
+  static Facts facts;  // the Plan's views point into its texts
+  facts = facts_of(caller, passwd, group);
+  return make_plan(run.opts, facts, envp.data());
 }
 
 }  // namespace
@@ -104,8 +115,8 @@ TEST_CASE("a user gets the primary gid first, then every group listing it", "[pl
   REQUIRE(p);
   CHECK(describe_identity(p->identity) ==
         "uid=1000(node) gid=1000(node) groups=1000(node),27(sudo),999(docker) home=/home/node");
-  CHECK(p->how == Switch::kDrop);
-  CHECK(p->no_new_privs);
+  CHECK(p->drop.how == Switch::kDrop);
+  CHECK(p->drop.no_new_privs);
   auto real = plan_for({"node", "id"});  // without --dry-run the names are not looked up
   REQUIRE(real);
   CHECK(describe_identity(real->identity) ==
@@ -145,11 +156,11 @@ TEST_CASE("an empty user means the caller's own uid", "[plan]") {
   REQUIRE(p);
   CHECK(p->identity.uid == 0u);
   CHECK(p->identity.gid == 33u);
-  CHECK(p->how == Switch::kRootGroups);
+  CHECK(p->drop.how == Switch::kRootGroups);
   auto e = plan_for({"", "id"});
   REQUIRE(e);
   CHECK(e->identity.uid == 0u);
-  CHECK(e->how == Switch::kNone);
+  CHECK(e->drop.how == Switch::kNone);
 }
 
 TEST_CASE("0day resolves as a name", "[plan]") {
@@ -170,9 +181,8 @@ TEST_CASE("missing files read as empty databases and say so", "[plan]") {
   auto opts = parse_args(3, argv);
   REQUIRE(opts);
   char* envp[] = {nullptr};
-  UserFile missing_pw{"/etc/passwd", "", false};
-  UserFile missing_gr{"/etc/group", "", false};
-  auto p = make_plan(*opts, missing_pw, missing_gr, envp, root_caller());
+  Facts missing = facts_of(root_caller(), "", "", false);
+  auto p = make_plan(*opts, missing, envp);
   REQUIRE_FALSE(p);
   CHECK(p.error().what ==
         "unknown user 'node': no entry in /etc/passwd (/etc/passwd does not exist)");
@@ -180,7 +190,7 @@ TEST_CASE("missing files read as empty databases and say so", "[plan]") {
   argv[1] = a1.data();
   auto numeric_opts = parse_args(3, argv);
   REQUIRE(numeric_opts);
-  auto q = make_plan(*numeric_opts, missing_pw, missing_gr, envp, root_caller());
+  auto q = make_plan(*numeric_opts, missing, envp);
   REQUIRE(q);
   CHECK(describe_identity(q->identity) == "uid=1000 gid=1000 groups=1000 home=/");
 }
@@ -215,7 +225,7 @@ TEST_CASE("a non-root caller that already is the target just execs", "[plan]") {
   c.groups = {999, 27, 1000};
   auto p = plan_for({"node", "id"}, c);
   REQUIRE(p);
-  CHECK(p->how == Switch::kNone);
+  CHECK(p->drop.how == Switch::kNone);
   c.caps.permitted = cap_bit(kCapNetBindService);  // but holding a capability is not "exactly"
   CHECK_FALSE(plan_for({"node", "id"}, c));
 }
@@ -225,8 +235,8 @@ TEST_CASE("dry-run as non-root reports the refusal instead of failing", "[plan]"
   c.ruid = c.euid = c.suid = 1000;
   auto p = plan_for({"--dry-run", "nobody", "id"}, c);
   REQUIRE(p);
-  CHECK_THAT(describe_plan(*p), Catch::Contains("a real run would fail: cannot switch"));
-  CHECK_THAT(describe_plan(*p),
+  CHECK_THAT(describe_plan(*p, {}), Catch::Contains("a real run would fail: cannot switch"));
+  CHECK_THAT(describe_plan(*p, {}),
              Catch::StartsWith("uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup) "
                                "home=/nonexistent\ncommand: id\n"));
 }
@@ -244,23 +254,23 @@ TEST_CASE("without CAP_SETPCAP the bounding set is left and dry-run says so", "[
   c.caps.effective &= ~cap_bit(kCapSetpcap);
   auto p = plan_for({"--dry-run", "nobody", "id"}, c);
   REQUIRE(p);
-  CHECK_FALSE(p->drop_bounding);
-  CHECK_THAT(describe_plan(*p), Catch::Contains("bounding set: left as is"));
+  CHECK_FALSE(p->drop.drop_bounding);
+  CHECK_THAT(describe_plan(*p, {}), Catch::Contains("bounding set: left as is"));
 }
 
 TEST_CASE("--keep-cap is parsed into the plan and --allow-new-privs turns off no_new_privs",
           "[plan]") {
   auto p = plan_for({"--keep-cap", "cap_net_bind_service", "--allow-new-privs", "nobody", "id"});
   REQUIRE(p);
-  CHECK(p->keep_caps == cap_bit(kCapNetBindService));
-  CHECK_FALSE(p->no_new_privs);
+  CHECK(p->drop.keep_caps == cap_bit(kCapNetBindService));
+  CHECK_FALSE(p->drop.no_new_privs);
   CHECK_FALSE(plan_for({"--keep-cap", "setuid", "nobody", "id"}));
 }
 
 TEST_CASE("the command line is shown quoted for a shell", "[plan]") {
   auto p = plan_for({"--dry-run", "nobody", "sh", "-c", "echo 'hi' $HOME", "a\nb"});
   REQUIRE(p);
-  CHECK_THAT(describe_plan(*p),
+  CHECK_THAT(describe_plan(*p, {}),
              Catch::Contains("command: sh -c 'echo '\\''hi'\\'' $HOME' $'a\\nb'\n"));
 }
 
@@ -282,8 +292,8 @@ TEST_CASE("--chown paths are kept in order and dry-run lists them with the targe
   REQUIRE(p->chown.size() == 2);
   CHECK(p->chown[0] == "/data");
   CHECK(p->chown[1] == "/var/log/app");
-  CHECK_THAT(describe_plan(*p), Catch::Contains("chown: /data to 1000:1000 ("));
-  CHECK_THAT(describe_plan(*p), Catch::Contains("chown: /var/log/app to 1000:1000 ("));
+  CHECK_THAT(describe_plan(*p, {}), Catch::Contains("chown: /data to 1000:1000 ("));
+  CHECK_THAT(describe_plan(*p, {}), Catch::Contains("chown: /var/log/app to 1000:1000 ("));
 }
 
 TEST_CASE("dry-run reports a missing CAP_CHOWN instead of failing", "[plan]") {
@@ -291,7 +301,7 @@ TEST_CASE("dry-run reports a missing CAP_CHOWN instead of failing", "[plan]") {
   c.caps.effective &= ~cap_bit(kCapChown);
   auto p = plan_for({"--dry-run", "--chown", "/data", "node", "id"}, c);
   REQUIRE(p);
-  CHECK_THAT(describe_plan(*p), Catch::Contains("a real run would fail: --chown /data: missing "
+  CHECK_THAT(describe_plan(*p, {}), Catch::Contains("a real run would fail: --chown /data: missing "
                                                 "capability CAP_CHOWN"));
 }
 
@@ -302,7 +312,7 @@ TEST_CASE("the group set counts the egid, so no supplementary list equals [gid]"
   c.groups = {};  // some runtimes start --user processes with no supplementary groups
   auto p = plan_for({"1000:1000", "id"}, c);
   REQUIRE(p);
-  CHECK(p->how == Switch::kNone);
+  CHECK(p->drop.how == Switch::kNone);
 }
 
 TEST_CASE("target root without a group simply execs whatever root's groups are", "[plan]") {
@@ -310,36 +320,36 @@ TEST_CASE("target root without a group simply execs whatever root's groups are",
   c.groups = {};  // root in /etc/group's sudo list or not: nothing is changed
   auto p = plan_for({"root", "id"}, c);
   REQUIRE(p);
-  CHECK(p->how == Switch::kNone);
-  CHECK_FALSE(p->no_new_privs);
+  CHECK(p->drop.how == Switch::kNone);
+  CHECK_FALSE(p->drop.no_new_privs);
   auto g = plan_for({"root:www", "id"}, c);
   REQUIRE(g);
-  CHECK(g->how == Switch::kRootGroups);
+  CHECK(g->drop.how == Switch::kRootGroups);
   CHECK_FALSE(plan_for({"--keep-cap", "NET_BIND_SERVICE", "root", "id"}, c));
 }
 
 TEST_CASE("--allow-new-privs leaves the bounding set whole and dry-run says why", "[plan]") {
   auto p = plan_for({"--dry-run", "--allow-new-privs", "nobody", "id"});
   REQUIRE(p);
-  CHECK_FALSE(p->drop_bounding);
-  CHECK_THAT(describe_plan(*p), Catch::Contains("setuid programs in the image can make the "
+  CHECK_FALSE(p->drop.drop_bounding);
+  CHECK_THAT(describe_plan(*p, {}), Catch::Contains("setuid programs in the image can make the "
                                                 "command root again"));
   auto q = plan_for({"nobody", "id"});
   REQUIRE(q);
-  CHECK(q->drop_bounding);
+  CHECK(q->drop.drop_bounding);
 }
 
 TEST_CASE("--setsid is in the plan and dry-run says the command's PID will differ", "[plan]") {
   auto p = plan_for({"--setsid", "--dry-run", "node", "id"});
   REQUIRE(p);
-  CHECK(p->setsid);
-  CHECK_THAT(describe_plan(*p), Catch::Contains("session: new (setsid in a child; unroot waits "
+  CHECK(p->session.new_session);
+  CHECK_THAT(describe_plan(*p, {}), Catch::Contains("session: new (setsid in a child; unroot waits "
                                                 "and forwards signals, so the command's PID is "
                                                 "not unroot's)"));
   auto q = plan_for({"--dry-run", "node", "id"});
   REQUIRE(q);
-  CHECK_FALSE(q->setsid);
-  CHECK_THAT(describe_plan(*q), !Catch::Contains("session:"));
+  CHECK_FALSE(q->session.new_session);
+  CHECK_THAT(describe_plan(*q, {}), !Catch::Contains("session:"));
 }
 
 TEST_CASE("a bad --listen is reported before the user is looked up", "[plan][listen]") {
@@ -376,7 +386,7 @@ TEST_CASE("--listen sets the socket-activation environment for unroot's own pid"
   CHECK(find_env(p->env, "LISTEN_PID") == "4321");
   CHECK(find_env(p->env, "LISTEN_FDNAMES") == "http:unknown");
   CHECK_FALSE(find_env(p->env, "LISTEN_PIDFDID"));
-  std::string shown = describe_plan(*p);
+  std::string shown = describe_plan(*p, {});
   CHECK_THAT(shown, Catch::Contains("listen: fd 3 name=http: tcp 127.0.0.1:80\n"));
   CHECK_THAT(shown, Catch::Contains("listen: fd 4 name=unknown: unix /run/a.sock (owner "
                                     "1000:1000, mode 0660)\n"));
