@@ -116,7 +116,8 @@ message(STATUS "unroot-musl: musl ${UNROOT_MUSL_INCLUDE}, ${UNROOT_MUSL_LIBDIR}"
 
 get_target_property(_core_sources unroot_core SOURCES)
 get_target_property(_main_sources unroot SOURCES)
-set(_musl_sources ${_main_sources} ${_core_sources} src/cxx_runtime.cpp)
+# src/relro.cpp: musl's static-pie start code leaves PT_GNU_RELRO writable; glibc's applies it.
+set(_musl_sources ${_main_sources} ${_core_sources} src/cxx_runtime.cpp src/relro.cpp)
 list(REMOVE_DUPLICATES _musl_sources)
 add_executable(unroot-musl ${_musl_sources})
 target_link_libraries(unroot-musl PRIVATE hardening)

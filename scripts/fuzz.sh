@@ -23,9 +23,16 @@ for bin in "$build"/fuzz_*; do
   work="$build/corpus/$name"
   mkdir -p "$work"
   echo "fuzz: $name for ${seconds}s (seeds: $(ls "$seeds" 2>/dev/null | wc -l))"
-  # -max_len: passwd/group lines are short; 4 KiB holds many lines and keeps runs fast.
-  # -timeout/-rss_limit_mb: a slow or memory-hungry input is a finding too (bounded parsing).
-  if ! "$bin" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=1024 \
+  # -max_len: passwd/group lines are short; 4 KiB holds many lines and keeps runs fast. Inputs
+  # of megabytes come from fuzz_long, whose 4 KiB recipe expands to a name of up to 1 MiB and a
+  # file of up to 2 MiB: libFuzzer then mutates a few bytes, not megabytes, per run.
+  # -timeout/-rss_limit_mb: a slow or memory-hungry input is a finding too (bounded parsing):
+  # work that grows faster than the input (name length x file size) ends in a timeout.
+  # fuzz_long holds megabytes per run, and ASan keeps freed blocks in quarantine (256 MB) before
+  # reuse: its peak RSS reaches ~900 MB without any leak, so it gets twice the room.
+  rss=1024
+  [ "$name" = long ] && rss=2048
+  if ! "$bin" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=$rss \
        -print_final_stats=1 -artifact_prefix="$build/findings/$name-" \
        "$work" "$seeds" >"$build/fuzz-$name.log" 2>&1; then
     echo "fuzz: $name FAILED; last lines of $build/fuzz-$name.log:" >&2

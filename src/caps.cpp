@@ -56,25 +56,78 @@ constexpr std::array<std::string_view, 41> kCapNames = {"chown",
                                                         "bpf",
                                                         "checkpoint_restore"};
 
-// The only capabilities --keep-cap accepts. An allow-list, not a deny-list: most capabilities
-// lead back to root somehow (capabilities(7); grsecurity's "False Boundaries and Arbitrary Code
-// Execution" lists SETUID, SYS_ADMIN, DAC_READ_SEARCH via open_by_handle_at(2) as in the
-// "shocker" container escape, SYS_BOOT via kexec_load(2), MAC_ADMIN, NET_ADMIN, FSETID, ...).
-// These give a process reach over the network, its own scheduling, memory and timers, or
-// signals, but no way to another uid, another process's memory or root's files.
-constexpr std::array<int, 12> kKeepable = {
-    5,   // KILL: signal any process (in a container: its own processes)
-    10,  // NET_BIND_SERVICE: ports below 1024, the reason this option exists
-    11,  // NET_BROADCAST
-    13,  // NET_RAW: ping, raw sockets
-    14,  // IPC_LOCK: mlock
-    23,  // SYS_NICE
-    24,  // SYS_RESOURCE
-    25,  // SYS_TIME
-    28,  // LEASE
-    29,  // AUDIT_WRITE
-    35,  // WAKE_ALARM
-    36,  // BLOCK_SUSPEND
+// What each capability reaches, for the --keep-cap refusal (capabilities(7); index = number).
+// Most lead back to root (grsecurity's "False Boundaries and Arbitrary Code Execution": SETUID,
+// SYS_ADMIN, DAC_READ_SEARCH via open_by_handle_at(2) as in the "shocker" container escape,
+// SYS_BOOT via kexec_load(2), ...); the others act on other users' processes or files, or on
+// the whole host, and the command is meant to hold nothing beyond its own user.
+constexpr std::array<std::string_view, 41> kReach = {
+    "changes the owner of any file, root's included: leads back to root",
+    "reads and writes any file whatever its mode: leads back to root",
+    "reads any file and opens files by handle, outside the container too "
+    "(open_by_handle_at(2)): leads back to root",
+    "acts as the owner of any file (chmod(2), utimes, ACLs): leads back to root",
+    "keeps set-user-ID bits on files it changes: leads back to root",
+    "signals any process, root's included (kill(2))",
+    "sets any gid and group list, root's included: leads back to root",
+    "sets any uid, root's included: leads back to root",
+    "adds any capability of the bounding set to the inheritable set: leads back to root",
+    "clears the immutable and append-only flags that root set on the user's files "
+    "(ioctl_iflags(2))",
+    "binds ports below 1024",
+    "nothing: capabilities(7) lists it as unused",
+    "reconfigures interfaces, routes and the firewall for every process of the network "
+    "namespace, and opens kernel code (netfilter, tc) with a record of root exploits",
+    "opens raw and packet sockets",
+    "locks and unlocks any System V shared memory segment, root's included (shmctl(2) "
+    "SHM_LOCK); for mlock(2) raise RLIMIT_MEMLOCK instead (docker run --ulimit memlock=...)",
+    "bypasses the permission checks of every System V IPC object, root's included",
+    "loads kernel modules: leads back to root",
+    "does raw I/O on ports and devices (iopl(2), /dev/mem): leads back to root",
+    "changes the root directory (chroot(2)), which fools programs that trust paths",
+    "traces any process and reads its memory, root's included: leads back to root",
+    "turns process accounting on and off for the whole host (acct(2))",
+    "mounts, creates namespaces and much more: leads back to root",
+    "reboots the host and loads a new kernel (kexec_load(2)): leads back to root",
+    "renices, sets real-time scheduling and CPU affinity for any process, root's included "
+    "(sched_setscheduler(2))",
+    "overrides disk quotas, the filesystem's reserved space and resource limits, which exist "
+    "for everyone's sake (setrlimit(2))",
+    "sets the host's clock, which no namespace separates (clock_settime(2))",
+    "hangs up terminals and configures consoles (vhangup(2))",
+    "creates device nodes (mknod(2)): leads back to root",
+    "takes leases on any file, root's included, holding back other processes' opens and "
+    "truncates (fcntl(2) F_SETLEASE)",
+    "writes records into the host's audit log (forged login records)",
+    "changes the host's audit rules and any process's login uid",
+    "sets file capabilities on any file: leads back to root",
+    "overrides the mandatory access control policy (AppArmor, SELinux, Smack)",
+    "changes the mandatory access control policy: leads back to root",
+    "reads and clears the kernel log, with kernel addresses (syslog(2))",
+    "sets timers that wake the whole host from suspend (timerfd_create(2))",
+    "keeps the whole host from suspending (epoll(7) EPOLLWAKEUP)",
+    "reads the host's audit log",
+    "watches the performance counters of any process, root's included, and of the kernel "
+    "(perf_event_open(2))",
+    "loads BPF programs, kernel code with a record of root exploits: leads back to root",
+    "sets the pids of new processes and reads other processes' memory maps (clone3(2) set_tid)",
+};
+
+// The only capabilities --keep-cap accepts: those whose reach ends at the command's own
+// sockets. No uid, file, process or host-wide setting of anyone else's comes within reach.
+constexpr std::array<int, 3> kKeepable = {
+    // NET_BIND_SERVICE: bind(2) to ports below 1024 in the command's network namespace
+    // (capabilities(7)); the reason this option exists. The one thing it takes from others is
+    // a free low port, which root's services could have bound first.
+    10,
+    // NET_RAW: raw and packet sockets, and binding for transparent proxying (capabilities(7),
+    // raw(7), packet(7)): ping, DHCP clients, traceroute. It reaches the network namespace's
+    // traffic, which it can read and forge, other processes' included (plain-text loopback
+    // traffic too), and nothing outside the network.
+    13,
+    // NET_BROADCAST: capabilities(7) says "(Unused)"; the kernel checks it nowhere, so it
+    // reaches nothing. Accepted so configurations that name it keep working.
+    11,
 };
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -99,6 +152,8 @@ std::string keepable_list() {
   return out;
 }
 
+static_assert(kReach.size() == kCapNames.size(), "one reach line per capability");
+
 }  // namespace
 
 Result<int> parse_keep_cap(std::string_view name) {
@@ -120,9 +175,8 @@ Result<int> parse_keep_cap(std::string_view name) {
         return cap;
       }
     }
-    return Error{
-        "--keep-cap " + std::string(name) + ": " + cap_name(cap) +
-        " can lead back to root, so unroot refuses to keep it (keepable: " + keepable_list() + ")"};
+    return Error{"--keep-cap " + std::string(name) + ": " + cap_name(cap) + " " +
+                 std::string(kReach[i]) + "; unroot keeps only " + keepable_list()};
   }
   return Error{"--keep-cap " + std::string(name) +
                ": unknown capability (expected a name such as NET_BIND_SERVICE)"};

@@ -25,9 +25,10 @@ inline constexpr int kCapNetBindService = 10;
 constexpr CapMask cap_bit(int cap) { return CapMask{1} << cap; }
 
 /// "NET_BIND_SERVICE", "cap_net_bind_service", "Cap_Net_Bind_Service" → 10. ALL and unknown
-/// names are errors, and so is any capability outside a short allow-list of those that cannot
-/// lead back to root (SETUID, SYS_ADMIN, DAC_READ_SEARCH, ... are refused): keeping one would
-/// defeat the check that root cannot be regained.
+/// names are errors, and so is any capability but NET_BIND_SERVICE, NET_RAW and NET_BROADCAST,
+/// whose reach ends at the command's own sockets: the error says what the refused one reaches
+/// (root itself for SETUID, SYS_ADMIN, ...; root's processes for KILL, SYS_NICE; the host for
+/// SYS_TIME, ...).
 Result<int> parse_keep_cap(std::string_view name);
 
 /// "CAP_NET_BIND_SERVICE" for 10; "cap_63" style for numbers beyond the table.

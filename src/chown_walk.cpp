@@ -529,101 +529,6 @@ unsigned default_threads() {
   return 2;
 }
 
-// Splits a path into its components, last first (a stack), without empty and "." ones: "a/./b/"
-// gives {"b", "a"}. ".." is kept; resolving it needs no trust (it is never a symlink).
-void push_components(std::vector<std::string>& stack, std::string_view path) {
-  std::vector<std::string> parts;
-  std::size_t i = 0;
-  while (i < path.size()) {
-    std::size_t j = path.find('/', i);
-    if (j == std::string_view::npos) {
-      j = path.size();
-    }
-    std::string_view part = path.substr(i, j - i);
-    if (!part.empty() && part != ".") {
-      parts.emplace_back(part);
-    }
-    i = j + 1;
-  }
-  for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
-    stack.push_back(std::move(*it));
-  }
-}
-
-// Opens PATH (O_PATH) one component at a time, each with O_NOFOLLOW, because the kernel's own
-// resolution follows every symlink above the last component: with PATH=/data/app/uploads and
-// /data writable by the app, the app could make "app" a link to /etc and have /etc/uploads
-// handed over, and "vol/." or "vol/" would follow a link "vol" despite O_NOFOLLOW. A symlink
-// above the last component is followed only when root owns it and the directory holding it is
-// root's and writable by nobody else, so only root can have planted or swapped it (/var/run
-// -> /run passes; anything in /tmp or in a volume does not). The last component is returned
-// as it is, symlink or not: the caller refuses a symlink.
-Result<Fd> open_path_carefully(const std::string& path, const std::string& shown) {
-  constexpr int kMaxLinks = 40;  // the kernel's limit (path_resolution(7))
-  if (path.empty()) {
-    return Error{"--chown needs a path, got an empty string"};
-  }
-  std::vector<std::string> todo;
-  push_components(todo, path);
-  Fd cur(open_retry(AT_FDCWD, path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!cur) {
-    return Error::from_errno().context("--chown " + shown);
-  }
-  int links = 0;
-  while (!todo.empty()) {
-    std::string name = std::move(todo.back());
-    todo.pop_back();
-    Fd next(open_retry(cur.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
-    if (!next) {
-      return Error::from_errno().context("--chown " + shown);
-    }
-    struct statx sx {};
-    if (sys_statx(next.get(), "", AT_EMPTY_PATH | kStatxFlags, &sx) != 0) {
-      return Error::from_errno().context("stat " + shown);
-    }
-    if (todo.empty()) {
-      return next;
-    }
-    if (S_ISDIR(sx.stx_mode)) {
-      cur = std::move(next);
-      continue;
-    }
-    if (!S_ISLNK(sx.stx_mode)) {
-      return Error{"--chown " + shown, ENOTDIR};
-    }
-    struct statx dir {};
-    if (sys_statx(cur.get(), "", AT_EMPTY_PATH | kStatxFlags, &dir) != 0) {
-      return Error::from_errno().context("stat " + shown);
-    }
-    if (sx.stx_uid != 0 || dir.stx_uid != 0 || (dir.stx_mode & (S_IWGRP | S_IWOTH)) != 0) {
-      return Error{"--chown " + shown + ": refusing to follow the symlink '" +
-                       printable_path(name) +
-                       "' on the way, which a non-root user could have planted; name the real "
-                       "path"};
-    }
-    if (++links > kMaxLinks) {
-      return Error{"--chown " + shown, ELOOP};
-    }
-    std::string target(4096, '\0');
-    ssize_t n = ::readlinkat(next.get(), "", target.data(), target.size());
-    if (n < 0) {
-      return Error::from_errno().context("readlink " + shown);
-    }
-    if (static_cast<std::size_t>(n) >= target.size()) {
-      return Error{"--chown " + shown, ENAMETOOLONG};
-    }
-    target.resize(static_cast<std::size_t>(n));
-    if (!target.empty() && target[0] == '/') {
-      cur = Fd(open_retry(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC));
-      if (!cur) {
-        return Error::from_errno().context("open /");
-      }
-    }
-    push_components(todo, target);
-  }
-  return cur;  // PATH was "/" or "." (or only "." components)
-}
-
 }  // namespace
 
 std::string printable_path(std::string_view path) { return escape_bytes(path, true); }
@@ -667,11 +572,11 @@ Result<ChownRoot> chown_preflight(std::string_view path_view) {
   root.path = path;
   std::string shown = printable_path(path);
   // Resolved once, here; the walk starts from this descriptor.
-  auto opened = open_path_carefully(path, shown);
+  auto opened = open_path_carefully(path, "--chown", shown);
   if (!opened) {
     return opened.error();
   }
-  root.fd = std::move(*opened);
+  root.fd = std::move(opened->fd);
   struct statx sx {};
   if (sys_statx(root.fd.get(), "", AT_EMPTY_PATH | kStatxFlags, &sx) != 0) {
     return Error::from_errno().context("stat " + shown);

@@ -8,8 +8,11 @@
 // range. libstdc++ is built for glibc only, so the musl build has no other source for them. The
 // glibc build takes them from here too, because libstdc++.a's versions throw, which drags in
 // the exception runtime, the demangler and std::terminate's verbose handler: 156 KB of the
-// static binary for paths that can only end in abort() (measured; docs/benchmarks.md). Either way
-// the process prints one line on stderr and dies of SIGABRT, as it would with libstdc++'s.
+// static binary for paths that can only end in abort() (measured; docs/benchmarks.md).
+// Running out of memory is not a bug but a limit (a large /etc/passwd under `ulimit -v`, a
+// container memory cap): it is one line on stderr and exit 125, unroot's own-error code, like
+// every other failure. A broken invariant (bounds, length) is a bug: one line, then SIGABRT.
+// Neither leaves a core file with root's memory in it: main makes the process non-dumpable first.
 #include <unistd.h>
 
 #include <bits/functexcept.h>
@@ -17,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+
 
 namespace {
 
@@ -29,13 +33,40 @@ namespace {
   std::abort();
 }
 
+/// "unroot: out of memory[ allocating N bytes]", one write(2), then _exit(125). Formats the
+/// number itself: no heap, no stdio, nothing that could need the memory that is missing.
+/// _exit, not exit: static destructors and atexit handlers could allocate again.
+[[noreturn]] void out_of_memory(std::size_t size) {
+  char line[96] = "unroot: out of memory";
+  std::size_t n = std::strlen(line);
+  if (size != 0) {
+    static constexpr char kAllocating[] = " allocating ";
+    std::memcpy(line + n, kAllocating, sizeof kAllocating - 1);
+    n += sizeof kAllocating - 1;
+    char digits[24];
+    std::size_t d = 0;
+    do {
+      digits[d++] = static_cast<char>('0' + size % 10);
+      size /= 10;
+    } while (size != 0);
+    while (d != 0) {
+      line[n++] = digits[--d];
+    }
+    static constexpr char kBytes[] = " bytes";
+    std::memcpy(line + n, kBytes, sizeof kBytes - 1);
+    n += sizeof kBytes - 1;
+  }
+  line[n++] = '\n';
+  (void)!::write(STDERR_FILENO, line, n);
+  ::_exit(125);  // main.cpp exit_code(Failure::kOwn): unroot failed, the command never ran
+}
+
 }  // namespace
 
-// Allocation failure ends the process, as it does in the glibc build (bad_alloc, no handler).
 void* operator new(std::size_t size) {
   void* p = std::malloc(size == 0 ? 1 : size);
   if (p == nullptr) {
-    die("out of memory");
+    out_of_memory(size);
   }
   return p;
 }
@@ -50,8 +81,9 @@ void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 namespace std {  // NOLINT(cert-dcl58-cpp)
 
 void __throw_bad_exception() { die("bad_exception"); }
-void __throw_bad_alloc() { die("out of memory"); }
-void __throw_bad_array_new_length() { die("bad array new length"); }
+void __throw_bad_alloc() { out_of_memory(0); }
+// new T[n] with n * sizeof(T) past what can be allocated: a size no memory can satisfy.
+void __throw_bad_array_new_length() { out_of_memory(0); }
 void __throw_bad_cast() { die("bad cast"); }
 void __throw_bad_typeid() { die("bad typeid"); }
 void __throw_logic_error(const char* what) { die(what); }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // main: parse → gather → plan → act → drop → exec, wired. The only place that prints errors and
 // chooses exit codes; every other module returns values.
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <string>
@@ -15,6 +16,9 @@
 #include "privdrop.hpp"
 #include "session.hpp"
 #include "sys.hpp"
+#if !defined(__GLIBC__)
+#include "relro.hpp"  // built into the musl binary only (cmake/musl.cmake)
+#endif
 
 namespace {
 
@@ -77,9 +81,31 @@ std::string version_text() {
   return v;
 }
 
+// Before anything else of ours runs.
+unroot::Status protect_process() {
+  // Non-dumpable: no core file of the root phase (core(5): none is written for a non-dumpable
+  // process), and no ptrace or /proc/PID/mem, environ, fd access by a same-uid process
+  // (ptrace(2), "Ptrace access mode checking"), e.g. when started as the target already. The
+  // command is unaffected: execve(2) sets "dumpable" back to 1 for the new program unless it is
+  // set-user-ID, set-group-ID or has capabilities (then fs.suid_dumpable, prctl(2)
+  // PR_SET_DUMPABLE). RLIMIT_CORE is left alone: it is inherited.
+  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+    return Error::from_errno().context("prctl PR_SET_DUMPABLE 0");
+  }
+#if !defined(__GLIBC__)
+  // Before any input is parsed: glibc's static-pie start code applied RELRO, musl's did not.
+  return unroot::protect_relro();
+#else
+  return unroot::Ok{};
+#endif
+}
+
 }  // namespace
 
 int main(int argc, char** argv, char** envp) {
+  if (auto s = protect_process(); !s) {
+    return report(s.error());
+  }
   // A setuid/setgid unroot would let any local user run anything as anyone: refuse always.
   // AT_SECURE is the kernel's own answer (getauxval(3)); it needs no /proc.
   if (unroot::started_secure()) {

@@ -4,6 +4,7 @@
 #include "plan.hpp"
 
 #include "describe.hpp"
+#include "idmap.hpp"
 #include "user_spec.hpp"
 
 namespace unroot {
@@ -121,6 +122,67 @@ Result<Identity> plan_identity(const UserSpec& spec, const Facts& facts, bool dr
 
 std::string started_as(const Caller& c) { return "started as uid " + std::to_string(c.euid); }
 
+/// The first id of `ids` that is 0 in the parent user namespace, as a refusal.
+/// `gives` says what that id would give the command.
+std::optional<std::string> root_in_parent(std::string_view map_text, const char* map_file,
+                                          const char* kind, const char* gives,
+                                          const std::vector<std::uint32_t>& ids,
+                                          const std::string& name) {
+  auto map = parse_id_map(map_text);
+  if (!map) {
+    return std::string(map_file) + " " + map.error().what + "; refusing to guess what user " +
+           name + " is outside this user namespace";
+  }
+  if (is_identity(*map)) {
+    return std::nullopt;  // every id is the host's own: a gid 0 asked for is plainly gid 0
+  }
+  for (std::uint32_t id : ids) {
+    const IdRange* r = find_range(*map, id);
+    if (r != nullptr && outside_id(*r, id) == 0) {
+      return "refusing user " + name + ": " + kind + " " + std::to_string(id) + " is " + kind +
+             " 0 in the parent user namespace (" + map_file + " line '" + describe_range(*r) +
+             "'), so the command would " + gives + "; map it to an unprivileged id";
+    }
+  }
+  return std::nullopt;
+}
+
+/// A target other than root must not be root outside the user namespace either. Inside, the
+/// switch and its verification look normal (setresuid(0) fails, no capability is left), but the
+/// kernel checks file access and signals with the parent's ids (user_namespaces(7)): with
+/// uid_map "1001 0 1", uid 1001 is the host's uid 0 and owns every root file. A gid that is the
+/// parent's gid 0 gives root's group the same way, primary or supplementary. Target root is
+/// not checked: asking for root is asking for whatever root is here, which the caller already
+/// is, and unroot changes nothing it could hide.
+std::optional<std::string> disguised_root(const Identity& target, const UserNamespace& ns,
+                                          const std::string& name) {
+  if (target.uid == 0) {
+    return std::nullopt;
+  }
+  switch (ns.maps) {
+    case IdMaps::kRead: {
+      if (auto r = root_in_parent(ns.uid_map, "/proc/self/uid_map", "uid", "own root's files",
+                                  {target.uid}, name)) {
+        return r;
+      }
+      return root_in_parent(ns.gid_map, "/proc/self/gid_map", "gid",
+                            "have root's group on every file", target.groups, name);
+    }
+    case IdMaps::kInitial:
+    case IdMaps::kUnknown:
+      // No /proc and a kernel (before 6.11, or filtered) that cannot say which namespace this
+      // is: most likely a plain chroot or a distroless image on the host, where refusing would
+      // break the common case for nothing. Runtimes that create user namespaces mount /proc.
+      return std::nullopt;
+    case IdMaps::kHiddenUser:
+      return "refusing user " + name +
+             ": this is a user namespace (the kernel says so) but /proc/self/uid_map cannot be "
+             "read, so unroot cannot check that the user is not root outside it; mount /proc";
+  }
+  __builtin_unreachable();
+}
+
+
 // Which switch, and every refusal of it.
 Switch plan_switch_kind(const UserSpec& spec, const Identity& target, const Caller& caller,
                         CapMask keep, const std::string& name, Refusals& refusals) {
@@ -154,6 +216,25 @@ Switch plan_switch_kind(const UserSpec& spec, const Identity& target, const Call
     refusals.push_back("--keep-cap needs unroot to start as root; " + started_as(caller));
   }
   return Switch::kNone;
+}
+
+// How messages name the target: 'app', or uid 1000 for ":group".
+std::string shown_name(const UserSpec& spec, const Identity& target) {
+  return spec.user.text.empty() ? "uid " + std::to_string(target.uid)
+                                : "'" + std::string(spec.user.text) + "'";
+}
+
+void plan_user_namespace(const UserSpec& spec, const Facts& facts, Plan& plan,
+                         Refusals& refusals) {
+  const Identity& target = plan.identity;
+  if (auto r = disguised_root(target, facts.user_namespace, shown_name(spec, target))) {
+    refusals.push_back(std::move(*r));
+  }
+  if (facts.user_namespace.maps == IdMaps::kUnknown && target.uid != 0) {
+    plan.notes.push_back(
+        "user namespace: not checked (no /proc/self/uid_map, and the kernel cannot say "
+        "whether this is a user namespace)");
+  }
 }
 
 std::string missing_capability(int cap) {
@@ -200,8 +281,7 @@ Result<DropSpec> plan_drop(const Options& opts, const UserSpec& spec, const Iden
     }
     drop.keep_caps |= cap_bit(*c);
   }
-  std::string name = spec.user.text.empty() ? "uid " + std::to_string(target.uid)
-                                            : "'" + std::string(spec.user.text) + "'";
+  std::string name = shown_name(spec, target);
   drop.how = plan_switch_kind(spec, target, caller, drop.keep_caps, name, refusals);
   plan_switch_caps(drop, caller, name, refusals);
   drop.no_new_privs = !opts.allow_new_privs && target.uid != 0;
@@ -322,6 +402,7 @@ Result<Plan> make_plan(const Options& opts, const Facts& facts, char* const* env
     return drop.error();
   }
   plan.drop = std::move(*drop);
+  plan_user_namespace(*spec, facts, plan, refusals);
   plan.session = SessionPlan{opts.setsid, opts.setsid, false};
   plan_chown(opts, facts, plan, refusals);
   plan_listen_caps(facts, plan);

@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <sys/auxv.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -65,7 +66,6 @@ Status expect_refused(int rc, const char* call) {
   }
   return Ok{};
 }
-
 
 }  // namespace
 

@@ -123,8 +123,9 @@ Result<std::optional<int>> start_new_session() {
   // first), and it gives up what the command could still reach:
   // - non-dumpable, so the command (same uid) cannot ptrace it or open its /proc/PID/fd and
   //   use the terminal through the parent, which still has it as controlling terminal
-  //   (ptrace(2), "Ptrace access mode checking"). A uid change already cleared the flag; the
-  //   "already the target" path changes no uid, so set it explicitly.
+  //   (ptrace(2), "Ptrace access mode checking"). main cleared the flag at start, but a uid
+  //   change resets it to fs.suid_dumpable (prctl(2)), which an admin may have set to 1: clear
+  //   it again here, for the process that lives on beside the command.
   // - no descriptors but 0, 1, 2: sockets and files passed on belong to the command alone.
   if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
     int err = errno;

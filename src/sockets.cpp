@@ -5,12 +5,14 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <utility>
 
 #include "caps.hpp"  // NOLINT(misc-include-cleaner)
 
@@ -126,41 +128,123 @@ Result<Fd> bind_inet(const ListenSpec& spec, int backlog, const std::string& den
   return fd;
 }
 
-Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner) {
-  // listen_addr guarantees an absolute path without empty, "." or ".." parts, not ending in '/'.
-  std::size_t slash = spec.path.rfind('/');
-  std::string dir = slash == 0 ? "/" : spec.path.substr(0, slash);
-  std::string base = spec.path.substr(slash + 1);
+// Splits a unix socket path into its directory and final name. listen_addr guarantees an
+// absolute path without empty, "." or ".." parts, not ending in '/'.
+struct UnixName {
+  std::string dir;
+  std::string base;
+};
 
-  // The checks, the stale-file removal and the chown all go through this one directory fd.
-  int raw = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (raw < 0) {
-    return fail(spec, "open directory", dir);
+UnixName split_unix_path(const std::string& path) {
+  std::size_t slash = path.rfind('/');
+  return UnixName{slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
+}
+
+// The identity bind() creates the socket file with. Why create it as the target instead of
+// creating it as root and chowning it: a chown by name (fchownat(dir, name)) changes whatever
+// inode the name leads to at that moment, and whoever may rename entries in the directory (its
+// owner, as with /run/app owned by app) can rename a hard link to another file over the fresh
+// socket in between and have root hand that file over (CVE-2017-18078, systemd-tmpfiles). A
+// socket's file cannot be reached through the socket's fd (fchown(2) on it changes the socket,
+// not the file). So the file is born with the right owner: bind(2) gives a new file the
+// caller's filesystem uid and gid (setfsuid(2), path_resolution(7)), and no chown runs at all.
+// (Binding in a private root directory and renaming the file in would leave the private path
+// as the address the kernel records: the server would see a path that no longer exists.)
+//
+// Changing the fsuid from 0 clears CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH,
+// CAP_FOWNER, ... from the effective set (capabilities(7), "Effect of user ID changes on
+// capabilities"); they stay permitted. If the target may not create a file in the directory
+// (root-owned /run, or a root-only directory) bind fails with EACCES and is retried once with
+// CAP_DAC_OVERRIDE raised from the permitted set: that lets the new name be written into the
+// one checked directory and grants nothing else, since bind(2) only creates and never follows
+// an existing name (EADDRINUSE). Everything is restored afterwards: fsuid and fsgid back to 0
+// and the effective set to what it was.
+class AsTarget {
+ public:
+  static Result<AsTarget> enter(SocketOwner owner) {
+    auto caps = read_caps();
+    if (!caps) {
+      return caps.error();
+    }
+    AsTarget t;
+    t.saved_ = *caps;
+    t.old_gid_ = static_cast<gid_t>(::setfsgid(owner.gid));
+    t.old_uid_ = static_cast<uid_t>(::setfsuid(owner.uid));
+    t.active_ = true;
+    // setfsuid(2) reports no error; asking with an invalid id returns the current value.
+    if (static_cast<uid_t>(::setfsuid(static_cast<uid_t>(-1))) != owner.uid ||
+        static_cast<gid_t>(::setfsgid(static_cast<gid_t>(-1))) != owner.gid) {
+      return Error{"set the filesystem uid/gid to " + std::to_string(owner.uid) + ":" +
+                       std::to_string(owner.gid) +
+                       " for creating the socket (CAP_SETUID and CAP_SETGID are needed)",
+                   EPERM};
+    }
+    return t;
   }
-  Fd dir_fd(raw);
-  struct stat dst {};
-  if (::fstat(dir_fd.get(), &dst) != 0) {
-    return fail(spec, "stat", dir);
-  }
-  // Root creates the file and then chowns it by name. If anyone else could rename entries in
-  // the directory between those two calls, they could put a hard link to another file under
-  // that name and have root chown it (systemd-tmpfiles had this bug: CVE-2017-18078). A
-  // sticky directory (/tmp) only lets owners rename their own entries, so that is fine.
-  if ((dst.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (dst.st_mode & S_ISVTX) == 0) {
-    return fail_plain(spec, "directory " + dir +
-                                " is writable by group or others without the sticky bit; "
-                                "unroot will not create a socket there as root");
+  AsTarget(AsTarget&& other) noexcept
+      : saved_(other.saved_),
+        old_uid_(other.old_uid_),
+        old_gid_(other.old_gid_),
+        active_(std::exchange(other.active_, false)) {}
+  AsTarget(const AsTarget&) = delete;
+  AsTarget& operator=(const AsTarget&) = delete;
+  AsTarget& operator=(AsTarget&&) = delete;
+  ~AsTarget() { (void)leave(); }
+
+  // True when CAP_DAC_OVERRIDE could be raised (it is in the permitted set).
+  bool raise_dac_override() {
+    CapMask dac = cap_bit(kCapDacOverride);
+    if ((saved_.permitted & dac) == 0) {
+      return false;
+    }
+    auto now = read_caps();
+    return now && set_caps(now->effective | dac, now->permitted, now->inheritable);
   }
 
+  bool had_dac_override() const { return (saved_.permitted & cap_bit(kCapDacOverride)) != 0; }
+
+  // Back to the saved fsuid/fsgid and effective set; false if any of it did not hold.
+  bool leave() {
+    if (!active_) {
+      return true;
+    }
+    active_ = false;
+    int saved = errno;
+    ::setfsuid(old_uid_);  // from nonzero to 0 re-raises the permitted file capabilities
+    ::setfsgid(old_gid_);
+    bool ok = static_cast<uid_t>(::setfsuid(static_cast<uid_t>(-1))) == old_uid_ &&
+              static_cast<gid_t>(::setfsgid(static_cast<gid_t>(-1))) == old_gid_ &&
+              set_caps(saved_.effective, saved_.permitted, saved_.inheritable);
+    errno = saved;
+    return ok;
+  }
+
+ private:
+  AsTarget() = default;
+  CapState saved_;
+  uid_t old_uid_ = 0;
+  gid_t old_gid_ = 0;
+  bool active_ = false;
+};
+
+// Everything bind_unix does while the cwd is the checked directory.
+Result<Fd> bind_unix_here(const ListenSpec& spec, int backlog, SocketOwner owner, int dir_fd,
+                          const UnixName& name, bool absolute) {
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
-  // The absolute path, not a name relative to dir_fd: the kernel records exactly this text as
-  // the socket's address (getsockname(2), /proc/net/unix), and the server must see its real
-  // path. bind(2) has no *at() form, so the directory is checked to still be dir_fd below.
-  std::memcpy(sa.sun_path, spec.path.c_str(), spec.path.size() + 1);  // ≤ 107 bytes: fits
+  // The kernel records exactly the sun_path text as the socket's address (getsockname(2),
+  // /proc/net/unix), and a server may check or log it (sd_is_socket_unix(3) compares it). The
+  // absolute path is used when the kernel's resolution of it cannot end anywhere else than
+  // dir_fd: every directory on the way is root's and writable by nobody else, and every symlink
+  // on it is root's (open_path_carefully). Otherwise the bare name, resolved against the cwd,
+  // which is dir_fd: bind(2) has no *at() form, and fchdir(2) is the one way to make it resolve
+  // nothing but the final name. (/proc/self/fd/N/name would record that meaningless text, and
+  // needs /proc.)
+  const std::string& text = absolute ? spec.path : name.base;
+  std::memcpy(sa.sun_path, text.c_str(), text.size() + 1);  // ≤ 107 bytes: fits
 
   struct stat st {};
-  if (::fstatat(dir_fd.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+  if (::fstatat(dir_fd, name.base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
       return fail_plain(spec, spec.path +
                                   " exists and is not a socket; unroot replaces only a "
@@ -170,7 +254,7 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner) {
     // (unix(7): ECONNREFUSED). A live one belongs to a running server: do not steal its path.
     // Non-blocking, because connect() to a live server with a full backlog would otherwise
     // block the container start; EAGAIN then also means "live".
-    raw = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int raw = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (raw < 0) {
       return fail(spec, "socket");
     }
@@ -183,53 +267,73 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner) {
     if (errno != ECONNREFUSED && errno != ENOENT) {
       return fail(spec, "probe the existing socket", spec.path);
     }
-    if (errno == ECONNREFUSED && ::unlinkat(dir_fd.get(), base.c_str(), 0) != 0 &&
-        errno != ENOENT) {
+    // Through dir_fd: whatever the name holds now is removed from the checked directory only
+    // (unlinkat(2) never follows a symlink, and refuses a directory without AT_REMOVEDIR).
+    if (errno == ECONNREFUSED && ::unlinkat(dir_fd, name.base.c_str(), 0) != 0 && errno != ENOENT) {
       return fail(spec, "remove the stale socket", spec.path);
     }
   } else if (errno != ENOENT) {
     return fail(spec, "stat", spec.path);
   }
 
-  raw = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int raw = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (raw < 0) {
     return fail(spec, "socket");
   }
   Fd fd(raw);
-  // The file gets 0777 & ~umask at bind time (unix(7)). Setting the umask around bind makes it
-  // 0660 from the first instant, whatever umask unroot inherited: no window with a wider mode.
-  mode_t old_mask = ::umask(0117);
-  int rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
-  int bind_errno = errno;
-  ::umask(old_mask);
-  if (rc != 0) {
-    errno = bind_errno;
-    return fail(spec, "bind", spec.path);
+  {
+    auto as_target = AsTarget::enter(owner);
+    if (!as_target) {
+      return as_target.error();
+    }
+    // The file gets 0777 & ~umask at bind time (unix(7)). Setting the umask around bind makes
+    // it 0660 from the first instant, whatever umask unroot inherited.
+    mode_t old_mask = ::umask(0117);
+    int rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+    int bind_errno = errno;
+    if (rc != 0 && bind_errno == EACCES && as_target->raise_dac_override()) {
+      rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+      bind_errno = errno;
+    }
+    ::umask(old_mask);
+    bool restored = as_target->leave();
+    if (!restored) {
+      // Never go on with half of root's identity: remove what bind made (if it did) and stop.
+      if (rc == 0) {
+        ::unlinkat(dir_fd, name.base.c_str(), 0);
+      }
+      return Error{"--listen '" + spec.arg +
+                   "': could not restore root's filesystem ids and capabilities after bind"};
+    }
+    if (rc != 0) {
+      if (bind_errno == EACCES && !as_target->had_dac_override()) {
+        return Error{"--listen '" + spec.arg + "': bind " + spec.path + " as " +
+                         std::to_string(owner.uid) + ":" + std::to_string(owner.gid) +
+                         ": missing capability CAP_DAC_OVERRIDE; add it or make the directory "
+                         "writable by that user",
+                     bind_errno};
+      }
+      errno = bind_errno;
+      return fail(spec, "bind", spec.path);
+    }
   }
-  // The chown below goes through dir_fd; make sure the path still leads there, so that the
-  // file chowned is the one bind created (the ancestors are the operator's, not an attacker's).
-  struct stat now {};
-  if (::stat(dir.c_str(), &now) != 0) {
-    return fail(spec, "stat", dir);
-  }
-  if (now.st_dev != dst.st_dev || now.st_ino != dst.st_ino) {
-    return fail_plain(spec, "directory " + dir + " was replaced while unroot worked in it");
-  }
-  // AT_SYMLINK_NOFOLLOW: if the name were swapped for a symlink, chown the link, not its target.
-  if (::fchownat(dir_fd.get(), base.c_str(), owner.uid, owner.gid, AT_SYMLINK_NOFOLLOW) != 0) {
-    int saved = errno;
-    return Error{"--listen '" + spec.arg + "': chown " + spec.path + " to " +
-                     std::to_string(owner.uid) + ":" + std::to_string(owner.gid),
-                 saved};
-  }
-  if (::fstatat(dir_fd.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+  // Read-only check of what bind made. Fail closed: a set-group-ID directory gives the file
+  // its own group (inode(7)), which would let that group connect; then remove our socket.
+  if (::fstatat(dir_fd, name.base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     return fail(spec, "stat", spec.path);
   }
-  if (!S_ISSOCK(st.st_mode) || st.st_uid != owner.uid || st.st_gid != owner.gid ||
-      (st.st_mode & 07777) != 0660) {
+  if (!S_ISSOCK(st.st_mode) || st.st_uid != owner.uid) {
     return fail_plain(spec, spec.path +
-                                " is not the socket unroot just created (owner or mode "
-                                "changed under it)");
+                                " is not the socket unroot just created (it was "
+                                "replaced under it)");
+  }
+  if (st.st_gid != owner.gid || (st.st_mode & 07777) != 0660) {
+    ::unlinkat(dir_fd, name.base.c_str(), 0);
+    return fail_plain(
+        spec, spec.path + " was created with group " + std::to_string(st.st_gid) + " and mode " +
+                  std::to_string((st.st_mode >> 6) & 7) + std::to_string((st.st_mode >> 3) & 7) +
+                  std::to_string(st.st_mode & 7) + " instead of " + std::to_string(owner.gid) +
+                  " and 660 (a set-group-ID directory?); removed it");
   }
   if (::listen(fd.get(), backlog) != 0) {
     return fail(spec, "listen", spec.path);
@@ -237,15 +341,67 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner) {
   return fd;
 }
 
+Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner, Fd* dir_out) {
+  UnixName name = split_unix_path(spec.path);
+  // Resolved like --chown PATH: a symlink above the socket that a non-root user could have
+  // planted (ln -s /root-only /data/run) would otherwise make root remove and create sockets
+  // in a directory of the user's choosing. The probe, the stale-file removal and the bind all
+  // happen relative to this one directory fd.
+  auto opened = open_path_carefully(name.dir, "--listen '" + spec.arg + "': open directory",
+                                    name.dir, true, true);
+  if (!opened) {
+    return opened.error();
+  }
+  Fd dir_fd = std::move(opened->fd);
+  struct stat dst {};
+  if (::fstat(dir_fd.get(), &dst) != 0) {
+    return fail(spec, "stat", name.dir);
+  }
+  if (!S_ISDIR(dst.st_mode)) {
+    errno = ENOTDIR;
+    return fail(spec, "open directory", name.dir);
+  }
+  // Group or others who may rename entries could swap the stale socket for something else
+  // between the probe and the removal, or take the name; a sticky directory (/tmp) only lets
+  // owners rename their own entries (inode(7)), so that is fine.
+  if ((dst.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (dst.st_mode & S_ISVTX) == 0) {
+    return fail_plain(spec, "directory " + name.dir +
+                                " is writable by group or others without the sticky bit; "
+                                "unroot will not create a socket there as root");
+  }
+
+  // bind(2) resolves sun_path against the cwd: enter the checked directory, and come back to
+  // the cwd unroot was started in (held as an O_PATH fd, which fchdir(2) accepts).
+  Fd old_cwd(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!old_cwd) {
+    return fail(spec, "open the current directory");
+  }
+  if (::fchdir(dir_fd.get()) != 0) {
+    return fail(spec, "enter directory", name.dir);
+  }
+  Result<Fd> fd = bind_unix_here(spec, backlog, owner, dir_fd.get(), name, opened->root_only_walk);
+  if (::fchdir(old_cwd.get()) != 0) {
+    int err = errno;
+    Error e{"--listen '" + spec.arg + "': return to the working directory", err};
+    if (fd) {
+      ::unlinkat(dir_fd.get(), name.base.c_str(), 0);
+    }
+    return e;
+  }
+  if (fd) {
+    *dir_out = std::move(dir_fd);
+  }
+  return fd;
+}
 
 Result<Fd> bind_one(const ListenSpec& spec, int backlog, SocketOwner owner,
-                   const std::string& denied_hint) {
+                   const std::string& denied_hint, Fd* dir_out) {
   switch (spec.transport) {
     case Transport::kTcp:
     case Transport::kUdp:
       return bind_inet(spec, backlog, denied_hint);
     case Transport::kUnix:
-      return bind_unix(spec, backlog, owner);
+      return bind_unix(spec, backlog, owner, dir_out);
   }
   __builtin_unreachable();
 }
@@ -256,23 +412,33 @@ Result<std::vector<Fd>> bind_listen_sockets(const std::vector<ListenSpec>& specs
                                             SocketOwner owner, const std::string& denied_hint) {
   std::vector<Fd> out;
   out.reserve(specs.size());
+  std::vector<Fd> dirs;  // the checked directory of each unix socket made so far, else none
+  dirs.reserve(specs.size());
   for (const ListenSpec& spec : specs) {
-    Result<Fd> fd = bind_one(spec, backlog, owner, denied_hint);
+    Fd dir;
+    Result<Fd> fd = bind_one(spec, backlog, owner, denied_hint, &dir);
     if (!fd) {
       // Leave nothing half-done: remove the socket files this run created (they are ours and
-      // nobody listens on them) before reporting.
+      // nobody listens on them) before reporting. Through the directory each was created in,
+      // never by path again, and only a socket of the target's: the name's directory may
+      // belong to the user, who can have put anything under it since.
       for (std::size_t i = 0; i < out.size(); ++i) {
         struct stat st {};
-        if (specs[i].transport == Transport::kUnix && ::lstat(specs[i].path.c_str(), &st) == 0 &&
-            S_ISSOCK(st.st_mode)) {
+        if (!dirs[i]) {
+          continue;
+        }
+        std::string base = split_unix_path(specs[i].path).base;
+        if (::fstatat(dirs[i].get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISSOCK(st.st_mode) && st.st_uid == owner.uid) {
           int saved = errno;
-          ::unlink(specs[i].path.c_str());
+          ::unlinkat(dirs[i].get(), base.c_str(), 0);
           errno = saved;
         }
       }
       return fd.error();
     }
     out.push_back(std::move(*fd));
+    dirs.push_back(std::move(dir));
   }
   return out;
 }

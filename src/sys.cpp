@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <string_view>
 
 namespace unroot {
 
@@ -65,6 +66,140 @@ Result<FileText> read_small_file(const char* path, std::size_t max_size) {
     got += static_cast<std::size_t>(n);
   }
   out.text.resize(got);
+  return out;
+}
+
+void push_path_components(std::vector<std::string>& stack, std::string_view path) {
+  std::vector<std::string> parts;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    std::size_t j = path.find('/', i);
+    if (j == std::string_view::npos) {
+      j = path.size();
+    }
+    std::string_view part = path.substr(i, j - i);
+    if (!part.empty() && part != ".") {
+      parts.emplace_back(part);
+    }
+    i = j + 1;
+  }
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+    stack.push_back(std::move(*it));
+  }
+}
+
+namespace {
+
+int open_path_retry(int dirfd, const char* name, int flags) {
+  int fd = -1;
+  do {
+    fd = ::openat(dirfd, name, flags);
+  } while (fd < 0 && errno == EINTR);
+  return fd;
+}
+
+// Root's, and nobody else may add, remove or rename its entries (path_resolution(7): a name
+// can be changed by whoever may write the directory holding it).
+bool only_root_writes(const struct stat& dir) {
+  return dir.st_uid == 0 && (dir.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+}  // namespace
+
+// Why component by component: with PATH=/data/app/uploads and /data writable by the app, the
+// app could make "app" a link to /etc and have root act on /etc/uploads; and "vol/." or "vol/"
+// follows a link "vol" despite O_NOFOLLOW (open(2)). ".." needs no trust: it is never a
+// symlink, and the directory it leaves was itself reached through checked names.
+Result<CarefulPath> open_path_carefully(const std::string& path, const std::string& what,
+                                        const std::string& shown, bool follow_last,
+                                        bool check_walk) {
+  constexpr int kMaxLinks = 40;  // the kernel's limit (path_resolution(7))
+  if (path.empty()) {
+    return Error{what + " needs a path, got an empty string"};
+  }
+  const std::string subject = what + " " + shown;
+  CarefulPath out;
+  std::vector<std::string> todo;
+  push_path_components(todo, path);
+  Fd cur(open_path_retry(AT_FDCWD, path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!cur) {
+    return Error::from_errno().context(subject);
+  }
+  out.root_only_walk = check_walk && path[0] == '/';  // a relative one starts at a moving cwd
+  // One stat per component: what `next` was found to be is what `cur` is on the next step. The
+  // start ("/", ".", or "/" again after an absolute link) is stat'ed only when that is needed.
+  struct stat dir {};
+  bool dir_known = false;
+  auto know_dir = [&]() -> bool {
+    dir_known = dir_known || ::fstatat(cur.get(), "", &dir,
+                                       AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) == 0;
+    return dir_known;
+  };
+  int links = 0;
+  while (!todo.empty()) {
+    std::string name = std::move(todo.back());
+    todo.pop_back();
+    if (check_walk) {
+      if (!know_dir()) {
+        return Error::from_errno().context("stat " + shown);
+      }
+      if (!only_root_writes(dir)) {
+        out.root_only_walk = false;
+      }
+    }
+    Fd next(open_path_retry(cur.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!next) {
+      return Error::from_errno().context(subject);
+    }
+    struct stat st {};
+    if (::fstatat(next.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) !=
+        0) {
+      return Error::from_errno().context("stat " + shown);
+    }
+    bool is_link = S_ISLNK(st.st_mode);
+    if (todo.empty() && !(is_link && follow_last)) {
+      out.fd = std::move(next);
+      return out;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      cur = std::move(next);
+      dir = st;
+      dir_known = true;
+      continue;
+    }
+    if (!is_link) {
+      return Error{subject, ENOTDIR};
+    }
+    if (!know_dir()) {
+      return Error::from_errno().context("stat " + shown);
+    }
+    if (st.st_uid != 0 || !only_root_writes(dir)) {
+      return Error{subject + ": refusing to follow the symlink '" + escape_bytes(name, true) +
+                       "' on the way, which a non-root user could have planted; name the real "
+                       "path"};
+    }
+    if (++links > kMaxLinks) {
+      return Error{subject, ELOOP};
+    }
+    std::string target(4096, '\0');
+    ssize_t n = ::readlinkat(next.get(), "", target.data(), target.size());
+    if (n < 0) {
+      return Error::from_errno().context("readlink " + shown);
+    }
+    if (static_cast<std::size_t>(n) >= target.size()) {
+      return Error{subject, ENAMETOOLONG};
+    }
+    target.resize(static_cast<std::size_t>(n));
+    if (!target.empty() && target[0] == '/') {
+      cur = Fd(open_path_retry(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+      if (!cur) {
+        return Error::from_errno().context("open /");
+      }
+      dir_known = false;
+    }
+    push_path_components(todo, target);
+  }
+  out.fd = std::move(cur);  // PATH was "/" or "." (or only "." components)
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "result.hpp"
 
@@ -58,6 +59,32 @@ struct FileText {
 /// (exists=false). A FIFO, device, directory or socket is refused without blocking on it, and a
 /// larger file is refused with a message that states the limit.
 Result<FileText> read_small_file(const char* path, std::size_t max_size);
+
+/// What open_path_carefully found on the way to PATH.
+struct CarefulPath {
+  Fd fd;  // O_PATH descriptor of what PATH names
+  /// With check_walk: every directory a name was looked up in was root's and writable by nobody
+  /// else, so only root could have changed where PATH leads: the kernel's own resolution of
+  /// PATH, now, ends at the same inode (mounts aside, which need CAP_SYS_ADMIN here). Without
+  /// check_walk always false.
+  bool root_only_walk = false;
+};
+
+/// Opens PATH with O_PATH one component at a time, each with O_NOFOLLOW, because the kernel's
+/// own resolution follows every symlink above the last component. A symlink on the way is
+/// followed only when root owns it and the directory holding it is root's and writable by
+/// nobody else (so only root can have planted or swapped it: /var/run -> /run passes, a link in
+/// /tmp or in a volume does not). The last component is returned as it is, symlink or not,
+/// unless follow_last: then a symlink there is followed under the same rule. check_walk fills
+/// in root_only_walk (one stat more). Errors read "WHAT SHOWN: <reason>" (e.g. WHAT "--chown",
+/// SHOWN the printable path).
+Result<CarefulPath> open_path_carefully(const std::string& path, const std::string& what,
+                                        const std::string& shown, bool follow_last = false,
+                                        bool check_walk = false);
+
+/// Splits a path into its components, last first (a stack), without empty and "." ones:
+/// "a/./b/" gives {"b", "a"}. ".." is kept.
+void push_path_components(std::vector<std::string>& stack, std::string_view path);
 
 /// write() all of data to fd, retrying EINTR and short writes.
 Status write_all(int fd, const void* data, std::size_t size);

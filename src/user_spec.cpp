@@ -33,6 +33,21 @@ Result<IdPart> parse_part(std::string_view text, const char* what) {
 }  // namespace
 
 Result<UserSpec> parse_user_spec(std::string_view spec) {
+  // An empty USER would mean "the caller's own uid" (gosu's reading), which for the usual
+  // root caller is root itself: `unroot "$APP_USER" app` with the variable unset would run the
+  // app as root with no_new_privs off, silently. Refuse it, and ':' too, which is what
+  // "$APP_USER:$APP_GROUP" gives with both unset and which names neither part. ":group" names
+  // a group on purpose and keeps its documented meaning.
+  if (spec.empty()) {
+    return Error{
+        "the USER argument is empty, probably an unset variable (unroot \"$APP_USER\" ...); "
+        "name a user or a uid (root or 0 to run as root)"};
+  }
+  if (spec == ":") {
+    return Error{
+        "the USER argument ':' names neither a user nor a group, probably unset variables "
+        "(unroot \"$APP_USER:$APP_GROUP\" ...); name a user or a uid"};
+  }
   UserSpec out;
   std::size_t colon = spec.find(':');
   std::string_view user = spec.substr(0, colon);

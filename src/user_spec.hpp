@@ -30,7 +30,8 @@ struct UserSpec {
 /// Strict decimal id: digits only, no sign, no spaces, no overflow, at most kMaxId.
 std::optional<std::uint32_t> parse_id(std::string_view text);
 
-/// Splits and checks a spec. Errors: a second ':' ("a:b:c"), a numeric part out of range.
+/// Splits and checks a spec. Errors: an empty spec or a bare ':' (each would silently mean the
+/// caller, usually root), a second ':' ("a:b:c"), a numeric part out of range.
 Result<UserSpec> parse_user_spec(std::string_view spec);
 
 }  // namespace unroot

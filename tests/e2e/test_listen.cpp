@@ -5,6 +5,7 @@
 // clients share loopback and nothing reaches the host's network. Every wait is bounded.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -21,10 +22,12 @@
 
 #include <catch2/catch.hpp>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -321,6 +324,192 @@ void stop_node(Background& server) {
 std::vector<std::string> unroot_cmd(std::vector<std::string> args) {
   args.insert(args.begin(), unroot_bin());
   return args;
+}
+
+std::string attackprobe_bin() { return ATTACKPROBE_BIN; }
+
+constexpr uid_t kApp = 1001;  // "app" in the fixture /etc (tests/fixtures/basic)
+
+// This process in a private mount namespace with a fresh tmpfs mounted on `dir`, for the
+// lifetime of the object; the host's mounts are never touched. The previous namespace and
+// working directory are restored afterwards (setns(2) moves the cwd to the namespace's root).
+class PrivateTmpfs {
+ public:
+  explicit PrivateTmpfs(const std::string& dir) {
+    orig_ = ::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+    cwd_ = ::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    REQUIRE(orig_ >= 0);
+    REQUIRE(cwd_ >= 0);
+    REQUIRE(::unshare(CLONE_NEWNS) == 0);
+    REQUIRE(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0);
+    REQUIRE(::mount("tmpfs", dir.c_str(), "tmpfs", 0, "mode=0755") == 0);
+  }
+  ~PrivateTmpfs() {
+    (void)!::setns(orig_, CLONE_NEWNS);
+    (void)!::fchdir(cwd_);
+    ::close(orig_);
+    ::close(cwd_);
+  }
+  PrivateTmpfs(const PrivateTmpfs&) = delete;
+  PrivateTmpfs& operator=(const PrivateTmpfs&) = delete;
+
+ private:
+  int orig_ = -1;
+  int cwd_ = -1;
+};
+
+// The attacker: attackprobe swaplink running as app (uid 1001, no groups) in the background.
+class SwapLinkAttacker {
+ public:
+  SwapLinkAttacker(const std::string& dir, const std::string& name, const std::string& victim,
+                   int seconds) {
+    int p[2];
+    REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
+    std::string bin = attackprobe_bin();
+    std::string secs = std::to_string(seconds);
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      if (::dup2(p[1], 1) < 0 || ::setgroups(0, nullptr) != 0 ||
+          ::setresgid(kApp, kApp, kApp) != 0 || ::setresuid(kApp, kApp, kApp) != 0) {
+        _exit(250);
+      }
+      ::execl(bin.c_str(), bin.c_str(), "swaplink", dir.c_str(), name.c_str(), victim.c_str(),
+              secs.c_str(), static_cast<char*>(nullptr));
+      _exit(252);
+    }
+    ::close(p[1]);
+    out_ = p[0];
+    REQUIRE(read_line(5000) == "ready");
+  }
+  ~SwapLinkAttacker() { stop(); }
+  SwapLinkAttacker(const SwapLinkAttacker&) = delete;
+  SwapLinkAttacker& operator=(const SwapLinkAttacker&) = delete;
+
+  // Stops it and returns how many renames it made.
+  long stop() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      std::string line = read_line(5000);
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+      ::close(out_);
+      if (line.rfind("swaps=", 0) == 0) {
+        swaps_ = std::strtol(line.c_str() + 6, nullptr, 10);
+      }
+    }
+    return swaps_;
+  }
+
+ private:
+  std::string read_line(int timeout_ms) {
+    std::string line;
+    long deadline = now_ms() + timeout_ms;
+    char c = 0;
+    while (now_ms() < deadline) {
+      struct pollfd pfd {
+        out_, POLLIN, 0
+      };
+      if (::poll(&pfd, 1, 100) <= 0) {
+        continue;
+      }
+      if (::read(out_, &c, 1) != 1 || c == '\n') {
+        break;
+      }
+      line += c;
+    }
+    return line;
+  }
+  pid_t pid_ = -1;
+  int out_ = -1;
+  long swaps_ = 0;
+};
+
+struct RaceOutcome {
+  int attempts = 0;
+  int created = 0;  // runs that exited 0 and left the socket
+  int refused = 0;  // runs that exited 125 (unroot saw the swap and stopped)
+  long ms = 0;
+  long swaps = 0;
+  std::map<std::string, int> refusals;  // unroot's error line, the path cut off -> count
+  uid_t victim_uid = 0;
+  gid_t victim_gid = 0;
+  std::string problems;
+};
+
+// Repeats `unroot --listen unix:BASE/run/app.sock app /bin/true`, with BASE/run owned by app,
+// while app renames hard links to a root-owned 0666 file BASE/victim over the fresh socket.
+// Stops at max_attempts, after max_ms, or as soon as the victim's owner changed.
+RaceOutcome race_listen_chown(const std::string& base, int max_attempts, long max_ms) {
+  std::string run_dir = base + "/run";
+  std::string sock = run_dir + "/app.sock";
+  std::string victim = base + "/victim";
+  REQUIRE(::mkdir(run_dir.c_str(), 0755) == 0);
+  REQUIRE(::chown(run_dir.c_str(), kApp, kApp) == 0);
+  int v = ::open(victim.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  REQUIRE(v >= 0);
+  ::close(v);
+  REQUIRE(::chmod(victim.c_str(), 0666) == 0);  // fs.protected_hardlinks=1 lets app link it
+
+  RaceOutcome r;
+  RunOptions o;
+  o.etc_dir = basic_etc();
+  o.timeout_ms = 5000;
+  long start = now_ms();
+  {
+    SwapLinkAttacker attacker(run_dir, "app.sock", victim, static_cast<int>(max_ms / 1000) + 5);
+    while (r.attempts < max_attempts && now_ms() - start < max_ms) {
+      ++r.attempts;
+      auto res = run({unroot_bin(), "--listen", "unix:" + sock, "app", "/bin/true"}, o);
+      struct stat st {};
+      REQUIRE(::stat(victim.c_str(), &st) == 0);
+      if (st.st_uid != 0 || st.st_gid != 0) {
+        r.victim_uid = st.st_uid;
+        r.victim_gid = st.st_gid;
+        break;
+      }
+      if (res.exit_code == 0) {
+        if (::lstat(sock.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
+          ++r.created;
+          if (st.st_uid != kApp || st.st_gid != kApp || (st.st_mode & 07777) != 0660) {
+            r.problems += "socket " + std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid) +
+                          " mode " + std::to_string(st.st_mode & 07777) + "\n";
+          }
+        }
+      } else if (res.exit_code == 125) {
+        ++r.refused;
+        std::size_t cut = res.err.rfind(sock);
+        ++r.refusals[cut == std::string::npos ? res.err : res.err.substr(cut + sock.size())];
+        if (res.err.find('\n') != res.err.size() - 1) {
+          r.problems += "not one line: " + res.err;
+        }
+      } else {
+        r.problems += "exit " + std::to_string(res.exit_code) + ": " + res.err;
+      }
+      ::unlink(sock.c_str());  // whatever the name holds now: the next run starts clean
+    }
+    r.swaps = attacker.stop();
+  }
+  r.ms = now_ms() - start;
+  std::printf(
+      "listen chown race in %s: %d attempts, %d created, %d refused, %ld swaps, %ld ms, "
+      "victim %u:%u\n",
+      base.c_str(), r.attempts, r.created, r.refused, r.swaps, r.ms, r.victim_uid, r.victim_gid);
+  for (const auto& [why, n] : r.refusals) {
+    std::printf("  %d x PATH%s", n, why.c_str());
+  }
+  return r;
+}
+
+void check_race(const RaceOutcome& r) {
+  INFO("attempts " << r.attempts << ", created " << r.created << ", refused " << r.refused
+                   << ", swaps " << r.swaps << ", " << r.ms << " ms");
+  CHECK(r.victim_uid == 0);  // root's file was never handed to app
+  CHECK(r.victim_gid == 0);
+  CHECK(r.problems.empty());
+  CHECK(r.created > 0);  // the layout keeps working under attack
+  CHECK(r.swaps > 0);    // and the attacker really raced it
 }
 
 }  // namespace
@@ -782,6 +971,117 @@ TEST_CASE("--keep-cap NET_BIND_SERVICE lets an unmodified node listen(80) as nob
     CHECK_THAT(server.err(), Catch::Contains("EACCES"));
     sockaddr_in a = ipv4("127.0.0.1", 80);
     CHECK(connect_to(reinterpret_cast<const sockaddr*>(&a), sizeof a, SOCK_STREAM, 0) == -1);
+  }
+}
+
+TEST_CASE("a hard link renamed over the fresh unix socket never gets root's file chowned",
+          "[.][root]") {
+  require_root();
+  // At most 2000 runs or 20 s per filesystem; the fixed binary creates the socket as app and
+  // never chowns a name, the old one handed the victim over within a few hundred runs.
+  SECTION("tmpfs") {
+    TempDir dir("unroot-race");
+    PrivateTmpfs fs(dir.path());
+    check_race(race_listen_chown(dir.path(), 2000, 20000));
+  }
+  SECTION("disk") {
+    TempDir dir("unroot-race");
+    check_race(race_listen_chown(dir.path(), 2000, 20000));
+  }
+}
+
+TEST_CASE("a user's symlink above the unix socket directory is refused", "[.][root]") {
+  require_root();
+  TempDir dir("unroot-unix");
+  std::string root_only = dir.path() + "/rootonly";
+  std::string user_dir = dir.path() + "/data";
+  REQUIRE(::mkdir(root_only.c_str(), 0700) == 0);
+  REQUIRE(::mkdir(user_dir.c_str(), 0755) == 0);
+  REQUIRE(::chown(user_dir.c_str(), kApp, kApp) == 0);
+  // What app does with `ln -s ROOTONLY /data/run`: its own link in its own directory.
+  REQUIRE(::symlink(root_only.c_str(), (user_dir + "/run").c_str()) == 0);
+  REQUIRE(::lchown((user_dir + "/run").c_str(), kApp, kApp) == 0);
+  std::string stale = root_only + "/app.sock";
+  sockaddr_un addr = unix_addr(stale);
+  int old = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(::bind(old, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
+  ::close(old);  // root's stale socket in the root-only directory
+
+  std::string arg = "unix:" + user_dir + "/run/app.sock";
+  RunOptions o;
+  o.etc_dir = basic_etc();
+  auto r = run({unroot_bin(), "--listen", arg, "app", "/bin/true"}, o);
+  CHECK(r.exit_code == 125);
+  CHECK(r.err == "unroot: --listen '" + arg + "': open directory " + user_dir +
+                     "/run: refusing to follow the symlink 'run' on the way, which a non-root "
+                     "user could have planted; name the real path\n");
+  struct stat st {};
+  REQUIRE(::lstat(stale.c_str(), &st) == 0);  // not removed, not replaced
+  CHECK(S_ISSOCK(st.st_mode));
+  CHECK(st.st_uid == 0);
+}
+
+TEST_CASE("unix socket layouts: the socket is the target's, 0660, with the address shown",
+          "[.][root]") {
+  require_root();
+  TempDir dir("unroot-unix");
+  RunOptions o;
+  o.etc_dir = basic_etc();
+  o.env = server_env();
+  auto listen_ok = [&](const std::string& sock_dir, const std::string& addr) {
+    std::string sock = sock_dir + "/app.sock";
+    auto r = run({unroot_bin(), "--listen", "unix:" + sock, "app", probe_bin()}, o);
+    INFO(sock_dir << "\nerr: " << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains("fd=3 name=unknown family=unix type=stream listening=1 "
+                                      "addr=" +
+                                      addr + "\n"));
+    struct stat st {};
+    REQUIRE(::lstat(sock.c_str(), &st) == 0);
+    CHECK(S_ISSOCK(st.st_mode));
+    CHECK(st.st_uid == kApp);
+    CHECK(st.st_gid == kApp);
+    CHECK((st.st_mode & 07777) == 0660);
+  };
+  SECTION("a directory the target owns, under root's (/run/app owned by app)") {
+    std::string d = dir.path() + "/app";
+    REQUIRE(::mkdir(d.c_str(), 0750) == 0);
+    REQUIRE(::chown(d.c_str(), kApp, kApp) == 0);
+    listen_ok(d, d + "/app.sock");
+  }
+  SECTION("a root-only directory (0700)") {
+    std::string d = dir.path() + "/private";
+    REQUIRE(::mkdir(d.c_str(), 0700) == 0);
+    listen_ok(d, d + "/app.sock");
+  }
+  SECTION("root's own symlink in a root-only directory (/var/run -> /run)") {
+    std::string d = dir.path() + "/real";
+    REQUIRE(::mkdir(d.c_str(), 0755) == 0);
+    REQUIRE(::symlink(d.c_str(), (dir.path() + "/link").c_str()) == 0);
+    listen_ok(dir.path() + "/link", dir.path() + "/link/app.sock");
+    struct stat st {};
+    CHECK(::lstat((d + "/app.sock").c_str(), &st) == 0);
+  }
+  SECTION("below a directory the target owns: the server sees the bare name") {
+    std::string home = dir.path() + "/home";
+    REQUIRE(::mkdir(home.c_str(), 0755) == 0);
+    REQUIRE(::chown(home.c_str(), kApp, kApp) == 0);
+    std::string d = home + "/run";
+    REQUIRE(::mkdir(d.c_str(), 0755) == 0);
+    REQUIRE(::chown(d.c_str(), kApp, kApp) == 0);
+    listen_ok(d, "app.sock");
+  }
+  SECTION("a set-group-ID directory of another group: refused, nothing left") {
+    std::string d = dir.path() + "/shared";
+    REQUIRE(::mkdir(d.c_str(), 0755) == 0);
+    REQUIRE(::chown(d.c_str(), 0, 27) == 0);
+    REQUIRE(::chmod(d.c_str(), 02755) == 0);
+    auto r = run({unroot_bin(), "--listen", "unix:" + d + "/app.sock", "app", "/bin/true"}, o);
+    CHECK(r.exit_code == 125);
+    CHECK(r.err == "unroot: --listen 'unix:" + d + "/app.sock': " + d +
+                       "/app.sock was created with group 27 and mode 660 instead of 1001 and "
+                       "660 (a set-group-ID directory?); removed it\n");
+    CHECK(::access((d + "/app.sock").c_str(), F_OK) != 0);
   }
 }
 

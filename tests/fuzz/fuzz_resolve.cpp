@@ -2,7 +2,8 @@
 // libFuzzer target: the whole resolution, make_plan(USER[:GROUP], passwd text, group text), as
 // root. Input: spec NUL passwd NUL group. Whatever the files say, a plan that succeeds has the
 // uid, gid and group list the independent oracle derives, so uid 0 (or gid 0) comes only from
-// text that says 0 for that entry, or from an empty user part (the caller's own uid, root here).
+// text that says 0 for that entry, or from ":group" (the caller's own uid, root here). An empty
+// spec or a bare ':' never plans at all.
 #include <algorithm>
 #include <string>
 
@@ -68,6 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     PROPERTY(!plan.error().what.empty());
     return 0;
   }
+  PROPERTY(!spec.empty() && spec != ":");  // would silently mean the caller, root
   const unroot::Identity& id = plan->identity;
 
   // The oracle's answer, from the same text.
@@ -78,6 +80,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::optional<std::vector<std::string_view>> pw;
   std::uint32_t want_uid = 0;
   if (user.empty()) {
+    PROPERTY(!grp.empty());  // ":group" is the only spec with an empty user part
     want_uid = caller.ruid;
     pw = entry(passwd_text, true, 2, std::to_string(want_uid), true);
   } else if (all_digits(user)) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target: the USER[:GROUP] argument. The parts must be exactly the text around the one
 // ':'; a part is numeric exactly when it is all ASCII digits; a numeric part is in range and
-// equals its decimal value (0 only for "0", "00", ...); anything else is an error.
+// equals its decimal value (0 only for "0", "00", ...); the empty spec and a bare ':' (each
+// would silently mean the caller) are errors, and so is anything else.
 #include <algorithm>
 #include <string>
 
@@ -46,14 +47,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   bool two_colons = group.find(':') != std::string_view::npos;
   bool user_out_of_range = all_digits(user) && !oracle::id(user);
   bool group_out_of_range = all_digits(group) && !oracle::id(group);
+  bool names_no_one = spec.empty() || spec == ":";
 
   auto parsed = unroot::parse_user_spec(spec);
   if (!parsed) {
-    PROPERTY(two_colons || user_out_of_range || group_out_of_range);
+    PROPERTY(two_colons || user_out_of_range || group_out_of_range || names_no_one);
     PROPERTY(!parsed.error().what.empty());
     return 0;
   }
-  PROPERTY(!two_colons && !user_out_of_range && !group_out_of_range);
+  PROPERTY(!two_colons && !user_out_of_range && !group_out_of_range && !names_no_one);
   check_part(parsed->user, user);
   check_part(parsed->group, group);
   PROPERTY(parsed->group_given == !group.empty());

@@ -52,9 +52,15 @@ struct Run {
   Options opts;
 };
 
-Result<Plan> plan_for(std::vector<std::string> args, const Caller& caller = root_caller(),
-                      std::vector<std::string> env = {"PATH=/usr/bin:/bin", "HOME=/root"},
-                      std::string_view passwd = kPasswd, std::string_view group = kGroup) {
+/// A caller and the user namespace it runs in.
+struct InNs {
+  Caller caller;
+  UserNamespace ns;
+};
+
+Result<Plan> plan_in(std::vector<std::string> args, const InNs& who,
+                     std::vector<std::string> env = {"PATH=/usr/bin:/bin", "HOME=/root"},
+                     std::string_view passwd = kPasswd, std::string_view group = kGroup) {
   static Run run;  // keeps argv alive for the Plan's views
   run.args = std::move(args);
   run.args.insert(run.args.begin(), "unroot");
@@ -75,8 +81,15 @@ Result<Plan> plan_for(std::vector<std::string> args, const Caller& caller = root
   }
   envp.push_back(nullptr);
   static Facts facts;  // the Plan's views point into its texts
-  facts = facts_of(caller, passwd, group);
+  facts = facts_of(who.caller, passwd, group);
+  facts.user_namespace = who.ns;
   return make_plan(run.opts, facts, envp.data());
+}
+
+Result<Plan> plan_for(std::vector<std::string> args, const Caller& caller = root_caller(),
+                      std::vector<std::string> env = {"PATH=/usr/bin:/bin", "HOME=/root"},
+                      std::string_view passwd = kPasswd, std::string_view group = kGroup) {
+  return plan_in(std::move(args), InNs{caller, {}}, std::move(env), passwd, group);
 }
 
 }  // namespace
@@ -151,16 +164,23 @@ TEST_CASE("user: is the same as user", "[plan]") {
   CHECK(a->identity.groups == b->identity.groups);
 }
 
-TEST_CASE("an empty user means the caller's own uid", "[plan]") {
+TEST_CASE(":group means the caller's own uid with that group", "[plan]") {
   auto p = plan_for({":www", "id"});
   REQUIRE(p);
   CHECK(p->identity.uid == 0u);
   CHECK(p->identity.gid == 33u);
   CHECK(p->drop.how == Switch::kRootGroups);
-  auto e = plan_for({"", "id"});
-  REQUIRE(e);
-  CHECK(e->identity.uid == 0u);
-  CHECK(e->drop.how == Switch::kNone);
+}
+
+TEST_CASE("an empty USER never plans a run as the root caller", "[plan]") {
+  for (const char* spec : {"", ":"}) {
+    CAPTURE(spec);
+    auto e = plan_for({spec, "id"});
+    REQUIRE_FALSE(e);
+    CHECK_THAT(e.error().what, Catch::Contains("unset variable"));
+    auto dry = plan_for({"--dry-run", spec, "id"});
+    CHECK_FALSE(dry);
+  }
 }
 
 TEST_CASE("0day resolves as a name", "[plan]") {
@@ -285,8 +305,7 @@ TEST_CASE("--chown without CAP_CHOWN is refused up front, naming the capability"
   CHECK(plan_for({"node", "id"}, c));  // without --chown the capability is not needed
 }
 
-TEST_CASE("--chown paths are kept in order and dry-run lists them with the target ids",
-          "[plan]") {
+TEST_CASE("--chown paths are kept in order and dry-run lists them with the target ids", "[plan]") {
   auto p = plan_for({"--dry-run", "-c", "/data", "--chown", "/var/log/app", "node", "id"});
   REQUIRE(p);
   REQUIRE(p->chown.size() == 2);
@@ -393,4 +412,110 @@ TEST_CASE("--listen sets the socket-activation environment for unroot's own pid"
   CHECK_THAT(shown, Catch::Contains("env: LISTEN_FDS=2\nenv: LISTEN_PID=4321\n"
                                     "env: LISTEN_FDNAMES=http:unknown\n"));
   CHECK_THAT(shown, Catch::Contains("env: LISTEN_PIDFDID removed"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// User namespaces: a target that is root in the parent namespace
+
+namespace {
+
+InNs userns_caller(std::string uid_map, std::string gid_map) {
+  return InNs{root_caller(), UserNamespace{IdMaps::kRead, std::move(uid_map), std::move(gid_map)}};
+}
+
+constexpr const char* kEvilMap =
+    "         0     100000          1\n      1000          0          1\n";
+
+}  // namespace
+
+TEST_CASE("a target uid that is uid 0 in the parent user namespace is refused, naming the line",
+          "[plan][userns]") {
+  auto p = plan_in({"node", "id"}, userns_caller(kEvilMap, "0 100000 65536\n"));
+  REQUIRE_FALSE(p);
+  CHECK(p.error().what ==
+        "refusing user 'node': uid 1000 is uid 0 in the parent user namespace "
+        "(/proc/self/uid_map line '1000 0 1'), so the command would own root's files; map it "
+        "to an unprivileged id");
+  // By number, and as the caller's own uid (":group") alike.
+  auto numeric = plan_in({"1000:1000", "id"}, userns_caller(kEvilMap, "0 100000 65536\n"));
+  REQUIRE_FALSE(numeric);
+  CHECK_THAT(numeric.error().what, Catch::StartsWith("refusing user '1000': uid 1000 is uid 0"));
+}
+
+TEST_CASE("a primary or supplementary gid that is gid 0 in the parent is refused",
+          "[plan][userns]") {
+  const char* uids = "0 100000 65536\n";
+  auto primary = plan_in({"node", "id"}, userns_caller(uids, "0 100000 1000\n1000 0 1\n"));
+  REQUIRE_FALSE(primary);
+  CHECK(primary.error().what ==
+        "refusing user 'node': gid 1000 is gid 0 in the parent user namespace "
+        "(/proc/self/gid_map line '1000 0 1'), so the command would have root's group on every "
+        "file; map it to an unprivileged id");
+  // node's supplementary groups are 27 (sudo) and 999 (docker).
+  auto supplementary = plan_in({"node", "id"}, userns_caller(uids, "0 100000 27\n27 0 1\n"));
+  REQUIRE_FALSE(supplementary);
+  CHECK_THAT(supplementary.error().what, Catch::Contains("gid 27 is gid 0 in the parent"));
+  // An explicit group 0 that is the parent's gid 0 as well.
+  auto explicit_root = plan_in({"node:0", "id"}, userns_caller(uids, "0 0 1\n1 100001 65535\n"));
+  REQUIRE_FALSE(explicit_root);
+  CHECK_THAT(explicit_root.error().what, Catch::Contains("gid 0 is gid 0 in the parent"));
+}
+
+TEST_CASE("harmless maps, the identity map and unmapped ids pass the user namespace check",
+          "[plan][userns]") {
+  CHECK(plan_in({"node", "id"}, userns_caller("0 100000 65536\n", "0 100000 65536\n")));
+  // The initial namespace: gid 0 asked for is plainly gid 0, as on any host.
+  const char* identity = "         0          0 4294967295\n";
+  CHECK(plan_in({"node:0", "id"}, userns_caller(identity, identity)));
+  // Unmapped: left to setresuid(2), which fails with EINVAL and its own message.
+  CHECK(plan_in({"nobody", "id"}, userns_caller("0 0 1\n", "0 0 1\n")));
+}
+
+TEST_CASE("target root is not checked: the caller already is whatever root is here",
+          "[plan][userns]") {
+  auto p = plan_in({"root", "id"}, userns_caller("0 0 1\n", "0 0 1\n"));
+  REQUIRE(p);
+  CHECK(p->drop.how == Switch::kNone);
+}
+
+TEST_CASE("a non-root caller that already is a disguised root is refused too", "[plan][userns]") {
+  InNs c = userns_caller(kEvilMap, "0 100000 65536\n");
+  c.caller.ruid = c.caller.euid = c.caller.suid = 1000;
+  c.caller.rgid = c.caller.egid = c.caller.sgid = 1000;
+  c.caller.groups = {999, 27, 1000};
+  c.caller.caps = CapState{};
+  auto p = plan_in({"node", "id"}, c);
+  REQUIRE_FALSE(p);
+  CHECK_THAT(p.error().what, Catch::StartsWith("refusing user 'node': uid 1000 is uid 0"));
+}
+
+TEST_CASE("a map unroot cannot parse is refused, and dry-run reports it", "[plan][userns]") {
+  auto p = plan_in({"node", "id"}, userns_caller("0 0 1\n0 5 1\n", "0 0 1\n"));
+  REQUIRE_FALSE(p);
+  CHECK(p.error().what ==
+        "/proc/self/uid_map line 2: overlaps the range '0 0 1'; refusing to guess what user "
+        "'node' is outside this user namespace");
+  auto dry = plan_in({"--dry-run", "node", "id"}, userns_caller(kEvilMap, "0 100000 65536\n"));
+  REQUIRE(dry);
+  CHECK_THAT(describe_plan(*dry, {}),
+             Catch::Contains("a real run would fail: refusing user 'node': uid 1000 is uid 0"));
+}
+
+TEST_CASE("without /proc: refused only when the kernel says this is a user namespace",
+          "[plan][userns]") {
+  InNs hidden{root_caller(), UserNamespace{IdMaps::kHiddenUser, "", ""}};
+  auto p = plan_in({"node", "id"}, hidden);
+  REQUIRE_FALSE(p);
+  CHECK(p.error().what ==
+        "refusing user 'node': this is a user namespace (the kernel says so) but "
+        "/proc/self/uid_map cannot be read, so unroot cannot check that the user is not root "
+        "outside it; mount /proc");
+  CHECK(plan_in({"root", "id"}, hidden));
+  InNs unknown{root_caller(), UserNamespace{IdMaps::kUnknown, "", ""}};
+  auto u = plan_in({"--dry-run", "node", "id"}, unknown);
+  REQUIRE(u);
+  CHECK_THAT(describe_plan(*u, {}), Catch::Contains("user namespace: not checked"));
+  CHECK(plan_in({"node", "id"}, unknown));
+  InNs initial{root_caller(), UserNamespace{IdMaps::kInitial, "", ""}};
+  CHECK(plan_in({"node", "id"}, initial));
 }

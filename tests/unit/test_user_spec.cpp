@@ -57,7 +57,7 @@ TEST_CASE("out-of-range numeric user or group is a clear error", "[user_spec]") 
   CHECK_THAT(g.error().what, Catch::Contains("gid 99999999999"));
 }
 
-TEST_CASE("user, user:, user:group, :group and the empty spec split as documented", "[user_spec]") {
+TEST_CASE("user, user:, user:group and :group split as documented", "[user_spec]") {
   auto a = parse_user_spec("app");
   REQUIRE(a);
   CHECK(a->user.text == "app");
@@ -74,8 +74,20 @@ TEST_CASE("user, user:, user:group, :group and the empty spec split as documente
   REQUIRE(d);
   CHECK(d->user.text.empty());
   CHECK(d->group.id == 100u);
+}
+
+TEST_CASE("an empty USER (an unset variable) is refused, never read as the caller", "[user_spec]") {
   auto e = parse_user_spec("");
-  REQUIRE(e);
-  CHECK(e->user.text.empty());
-  CHECK_FALSE(e->group_given);
+  REQUIRE_FALSE(e);
+  CHECK_THAT(e.error().what, Catch::StartsWith("the USER argument is empty"));
+  CHECK_THAT(e.error().what, Catch::Contains("unset variable"));
+  CHECK(e.error().what.find('\n') == std::string::npos);
+  auto colon = parse_user_spec(":");
+  REQUIRE_FALSE(colon);
+  CHECK_THAT(colon.error().what, Catch::Contains("names neither a user nor a group"));
+  // A group alone is still a choice: the caller's uid with that group.
+  auto group_only = parse_user_spec(":www");
+  REQUIRE(group_only);
+  CHECK(group_only->user.text.empty());
+  CHECK(group_only->group_given);
 }

@@ -2,6 +2,7 @@
 // Unit tests for userdb: passwd/group text parsing and lookups. Adversarial input first.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 
 #include "userdb.hpp"
@@ -174,4 +175,30 @@ TEST_CASE("100,000 groups listing one user resolve in file order without repeats
   REQUIRE(gids.size() == 50000);
   CHECK(gids.front() == 100000u);
   CHECK(gids.back() == 50001u);
+}
+
+TEST_CASE("a long name matches only a whole member, never a near-match around it", "[userdb]") {
+  const std::string name(4000, 'a');
+  const std::string near = std::string(3999, 'a') + "b";
+  std::string text = "near:x:10:" + near + "," + near + "\n";
+  text += "longer:x:11:" + name + "a\n";              // contains the name
+  text += "shorter:x:12:" + name.substr(1) + "\n";    // is contained in it
+  text += "glued:x:13:" + name + near + "\n";         // the name, then more
+  text += "crlf:x:14:" + near + "," + name + "\r\n";  // the real one, CRLF line
+  text += "again:x:14:" + name + "\n";                // same gid: listed once
+  text += "bad:x:1x:" + name + "\n";                  // malformed: never adds a group
+  CHECK(groups_with_member(gr(text), name) == std::vector<std::uint32_t>{14});
+}
+
+TEST_CASE("group names answer every position when a gid is asked many times", "[userdb]") {
+  std::string text;
+  for (int i = 0; i < 1000; ++i) {
+    text += "g" + std::to_string(i) + ":x:7:\n";  // 1,000 lines of the same gid
+  }
+  std::vector<std::uint32_t> gids(5000, 7);
+  gids.push_back(8);
+  auto names = group_names(gr(text), gids);
+  REQUIRE(names.size() == gids.size());
+  CHECK(std::count(names.begin(), names.end(), "g0") == 5000);
+  CHECK(names.back().empty());
 }
