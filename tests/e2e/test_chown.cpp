@@ -3,11 +3,13 @@
 // binary (fixture /etc, private mount namespace) and checks owners with lstat before and after.
 // Two cases call chown_tree() directly, to compare a dry run with the real one.
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -806,4 +808,127 @@ TEST_CASE("an unreadable directory below PATH stops the walk with its path, exit
                      "/locked: permission denied, and unroot lacks capability "
                      "CAP_DAC_READ_SEARCH; add it or make the directory readable by root\n");
   CHECK(owner(v.vol + "/locked/inside") == Owner{0, 0});
+}
+
+namespace {
+
+std::string attackprobe_bin() { return ATTACKPROBE_BIN; }
+
+// Starts `argv` as uid:gid (no supplementary groups), stdin/stdout/stderr on /dev/null: an
+// attacker running beside unroot. Returns its pid.
+pid_t spawn_as(uid_t uid, gid_t gid, const std::vector<std::string>& argv) {
+  std::vector<char*> cargv;
+  for (const std::string& a : argv) {
+    cargv.push_back(const_cast<char*>(a.c_str()));
+  }
+  cargv.push_back(nullptr);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_RDWR);
+    if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(null, 1) < 0 || ::dup2(null, 2) < 0 ||
+        ::setgroups(0, nullptr) != 0 || ::setresgid(gid, gid, gid) != 0 ||
+        ::setresuid(uid, uid, uid) != 0) {
+      ::_exit(99);
+    }
+    ::execv(cargv[0], cargv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+void stop(pid_t pid) {
+  if (pid > 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+}
+
+// The owner of the inode fd refers to (an O_PATH descriptor: follows the inode, not a name).
+Owner owner_of_fd(int fd) {
+  struct stat st {};
+  REQUIRE(::fstat(fd, &st) == 0);
+  return {st.st_uid, st.st_gid};
+}
+
+// Gives every single-linked regular file in dir back to root, through a descriptor of the
+// inode it checked (the attacker keeps renaming): the decoys need a change in every run.
+void reset_decoys(const std::string& dir) {
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    int fd = ::open(e.path().c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+      continue;
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1) {
+      REQUIRE(::fchownat(fd, "", 0, 0, AT_EMPTY_PATH) == 0);
+    }
+    ::close(fd);
+  }
+}
+
+// The attack: inside the volume, in a directory the user may write, sit a hard link to a
+// root 0600 file outside the volume and a device node, both planted before (the hard link
+// while protected_hardlinks was off, or by the image). unroot skips both. The user swaps each
+// with an ordinary root-owned file, over and over, with renameat2(RENAME_EXCHANGE), hoping
+// unroot checks the ordinary file and then changes what is under its name by then.
+void exchange_race(const std::string& base) {
+  require_root();
+  TempDir tmp("unroot-xchg", base);
+  const std::string vol = tmp.path() + "/vol";
+  const std::string dir = vol + "/incoming";
+  const std::string secret = tmp.path() + "/secret";
+  make_dir(vol);
+  make_dir(dir);
+  REQUIRE(::chown(dir.c_str(), kNode, kNode) == 0);
+  make_file(secret, 0600);
+  REQUIRE(::link(secret.c_str(), (dir + "/h").c_str()) == 0);
+  REQUIRE(::mknod((dir + "/n").c_str(), S_IFCHR | 0600, makedev(1, 3)) == 0);
+  make_file(dir + "/a", 0600);
+  make_file(dir + "/b", 0600);
+  // The device node moves between names: watch its inode.
+  int device = ::open((dir + "/n").c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  REQUIRE(device >= 0);
+
+  constexpr int kMaxRuns = 1000;
+  constexpr auto kSeconds = std::chrono::seconds(10);
+  pid_t attacker = spawn_as(kNode, kNode,
+                            {attackprobe_bin(), "exchange", dir, "15", "100000000", "a", "h", "b",
+                             "n"});
+  int runs = 0;
+  int lost_at = 0;
+  auto end = std::chrono::steady_clock::now() + kSeconds;
+  while (runs < kMaxRuns && std::chrono::steady_clock::now() < end) {
+    reset_decoys(dir);
+    auto r = run_chown(vol, "node");
+    ++runs;
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    if (owner(secret) != Owner{0, 0} || owner_of_fd(device) != Owner{0, 0}) {
+      lost_at = runs;
+      break;
+    }
+  }
+  stop(attacker);
+  INFO(base << ": " << runs << " runs of unroot --chown against the exchange loop");
+  CHECK(runs > 0);
+  CHECK(lost_at == 0);
+  CHECK(owner(secret) == Owner{0, 0});
+  CHECK(owner_of_fd(device) == Owner{0, 0});
+  WARN(base << ": " << runs << " runs, "
+            << (lost_at == 0 ? "no change outside" : "LOST at run " + std::to_string(lost_at))
+            << "; secret " << owner(secret).uid << ", device " << owner_of_fd(device).uid);
+  ::close(device);
+}
+
+}  // namespace
+
+TEST_CASE("a hard link or device node swapped in by RENAME_EXCHANGE is never handed over (disk)",
+          "[.][root]") {
+  exchange_race(std::filesystem::current_path().string());
+}
+
+TEST_CASE("a hard link or device node swapped in by RENAME_EXCHANGE is never handed over (tmpfs)",
+          "[.][root]") {
+  exchange_race("/dev/shm");
 }
