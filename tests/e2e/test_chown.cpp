@@ -4,8 +4,10 @@
 // Two cases call chown_tree() directly, to compare a dry run with the real one.
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -931,4 +933,236 @@ TEST_CASE("a hard link or device node swapped in by RENAME_EXCHANGE is never han
 TEST_CASE("a hard link or device node swapped in by RENAME_EXCHANGE is never handed over (tmpfs)",
           "[.][root]") {
   exchange_race("/dev/shm");
+}
+
+namespace {
+
+// Kubernetes' recommended set (examples/kubernetes): everything dropped, then these four.
+// setpriv limits the bounding set and clears the inheritable one, so the root exec of unroot
+// has exactly these in its effective set (capabilities(7), "Transformation of capabilities").
+std::vector<std::string> with_k8s_caps(const std::vector<std::string>& argv) {
+  std::vector<std::string> out{"/usr/bin/setpriv", "--bounding-set",
+                               "-all,+setuid,+setgid,+chown,+net_bind_service", "--inh-caps",
+                               "-all"};
+  out.insert(out.end(), argv.begin(), argv.end());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("with Kubernetes' capability set, the user's own 0700 directory is not entered",
+          "[.][root]") {
+  require_root();
+  Volume v;
+  make_dir(v.vol + "/conf");
+  make_file(v.vol + "/conf/app.ini");
+  // What the app did on its first start: mkdir -m 700 (PGDATA, ~/.ssh), files inside.
+  const std::string own = v.vol + "/pgdata";
+  make_dir(own);
+  make_file(own + "/PG_VERSION");
+  REQUIRE(::lchown((own + "/PG_VERSION").c_str(), kNode, kNode) == 0);
+  REQUIRE(::lchown(own.c_str(), kNode, 0) == 0);  // its group still root's: fixed, not entered
+  REQUIRE(::chmod(own.c_str(), 0700) == 0);
+  auto outside_before = owners_under(v.tmp.path(), v.vol);
+  const std::vector<std::string> cmd{unroot_bin(), "--chown", v.vol, "node",
+                                     "/bin/sh",    "-c",      "echo started"};
+
+  auto first = run(with_k8s_caps(cmd), fixture_opts());
+  CHECK(first.exit_code == 0);
+  CHECK(first.out == "started\n");
+  CHECK(first.err ==
+        "unroot: " + v.vol + ": 4 entries, 4 changed, 1 directory of the user not entered\n");
+  for (const char* name : {"", "/conf", "/conf/app.ini", "/pgdata", "/pgdata/PG_VERSION"}) {
+    INFO(name);
+    CHECK(owner(v.vol + name) == Owner{kNode, kNode});
+  }
+  auto second = run(with_k8s_caps(cmd), fixture_opts());
+  CHECK(second.exit_code == 0);
+  CHECK(second.out == "started\n");
+  CHECK(second.err.empty());
+  // PATH itself may be such a directory too.
+  auto top = run(with_k8s_caps({unroot_bin(), "--verbose", "--chown", own, "node", "/bin/true"}),
+                 fixture_opts());
+  CHECK(top.exit_code == 0);
+  CHECK(contains(top.err, "unroot: " + own +
+                              ": 1 entry, 0 changed, 1 directory of the user not entered\n"));
+  CHECK(owners_under(v.tmp.path(), v.vol) == outside_before);
+}
+
+TEST_CASE("with Kubernetes' capability set, another user's 0700 directory still fails",
+          "[.][root]") {
+  require_root();
+  Volume v;
+  make_file(v.vol + "/f");
+  make_dir(v.vol + "/locked");
+  make_file(v.vol + "/locked/inside");
+  REQUIRE(::lchown((v.vol + "/locked").c_str(), kApp, kApp) == 0);
+  REQUIRE(::chmod((v.vol + "/locked").c_str(), 0700) == 0);
+  auto r = run(with_k8s_caps({unroot_bin(), "--chown", v.vol, "node", "/bin/sh", "-c",
+                              "echo started"}),
+               fixture_opts());
+  CHECK(r.exit_code == 125);
+  CHECK(r.out.empty());
+  CHECK(r.err == "unroot: open " + v.vol +
+                     "/locked: permission denied, and unroot lacks capability "
+                     "CAP_DAC_READ_SEARCH; add it or make the directory readable by root\n");
+  CHECK(owner(v.vol + "/locked") == Owner{kApp, kApp});
+  CHECK(owner(v.vol + "/locked/inside") == Owner{0, 0});
+}
+
+namespace {
+
+bool mounted_at(const std::string& dir) {
+  std::string mounts = read_file("/proc/self/mounts");
+  return mounts.find(" " + dir + " fuse") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("a FUSE mount of the user that refuses root is skipped as a mount, not an error",
+          "[.][root]") {
+  require_root();
+  if (::access("/usr/bin/fuse-overlayfs", X_OK) != 0 || ::access("/dev/fuse", R_OK) != 0) {
+    FAIL("needs fuse-overlayfs and fusermount3 (scripts/test.sh installs them) and /dev/fuse");
+  }
+  Volume v;
+  const std::string layers = v.tmp.path() + "/layers";  // the user's, outside the volume
+  for (const char* d : {"", "/lower", "/upper", "/work"}) {
+    make_dir(layers + d);
+    REQUIRE(::lchown((layers + d).c_str(), kNode, kNode) == 0);
+  }
+  make_file(layers + "/lower/inside");
+  const std::string mnt = v.vol + "/sub";
+  make_dir(mnt);
+  REQUIRE(::lchown(mnt.c_str(), kNode, kNode) == 0);
+  make_file(v.vol + "/own");
+  const std::string pidfile = v.tmp.path() + "/fuse.pid";
+  RunOptions o = fixture_opts();
+  // In the harness's private mount namespace: the user mounts a FUSE filesystem (through the
+  // setuid fusermount3, without allow_other, so the kernel refuses every other uid, root
+  // included: fuse.rst, "How do non-privileged mounts work?"), then unroot runs.
+  const std::string fuse_dev = v.tmp.path() + "/fuse";
+  REQUIRE(::mknod(fuse_dev.c_str(), S_IFCHR | 0666, makedev(10, 229)) == 0);
+  REQUIRE(::chmod(fuse_dev.c_str(), 0666) == 0);  // past the umask
+  o.child_setup = [&] {
+    // Distributions make /dev/fuse 0666; this machine has it 0600. A 0666 node over it, in
+    // this namespace only, lets the user's fuse-overlayfs reach fusermount3 as it would there.
+    if (::mount(fuse_dev.c_str(), "/dev/fuse", nullptr, MS_BIND, nullptr) != 0) {
+      ::_exit(94);
+    }
+    pid_t daemon = ::fork();
+    if (daemon < 0) {
+      ::_exit(98);
+    }
+    if (daemon == 0) {
+      int null = ::open("/dev/null", O_RDWR);
+      if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(null, 1) < 0 || ::dup2(null, 2) < 0 ||
+          ::setgroups(0, nullptr) != 0 || ::setresgid(kNode, kNode, kNode) != 0 ||
+          ::setresuid(kNode, kNode, kNode) != 0) {
+        ::_exit(99);
+      }
+      std::string opts = "lowerdir=" + layers + "/lower,upperdir=" + layers +
+                         "/upper,workdir=" + layers + "/work";
+      ::execl("/usr/bin/fuse-overlayfs", "fuse-overlayfs", "-f", "-o", opts.c_str(), mnt.c_str(),
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    std::string pid = std::to_string(daemon);
+    int fd = ::open(pidfile.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || ::write(fd, pid.data(), pid.size()) != static_cast<ssize_t>(pid.size())) {
+      ::_exit(97);
+    }
+    ::close(fd);
+    for (int i = 0; i < 500 && !mounted_at(mnt); ++i) {  // at most 5 s
+      ::usleep(10 * 1000);
+    }
+    if (!mounted_at(mnt)) {
+      ::_exit(96);
+    }
+    // The mount is there and refuses root: what the walk meets.
+    struct stat st {};
+    if (::stat(mnt.c_str(), &st) == 0 || errno != EACCES) {
+      ::_exit(95);
+    }
+  };
+  // The daemon outlives the run: as subreaper, this process gets it back to reap it.
+  REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
+  auto r = run_chown(v.vol, "node", {}, o);
+  // The daemon keeps the namespace alive; killing it ends the mount and the namespace.
+  std::string pid = read_file(pidfile);
+  if (!pid.empty()) {
+    ::kill(std::stoi(pid), SIGKILL);
+    ::waitpid(std::stoi(pid), nullptr, 0);
+  }
+  (void)::prctl(PR_SET_CHILD_SUBREAPER, 0);
+  INFO(r.err);
+  REQUIRE(r.exit_code != 94);
+  REQUIRE(r.exit_code != 95);
+  REQUIRE(r.exit_code != 96);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "started\n");
+  CHECK(r.err == "unroot: " + v.vol + ": 3 entries, 2 changed, 1 mount skipped\n");
+  CHECK(owner(v.vol + "/own") == Owner{kNode, kNode});
+  CHECK(owner(layers + "/lower/inside") == Owner{0, 0});
+}
+
+TEST_CASE("--chown refuses kernel interface filesystems, each with one line", "[.][root]") {
+  require_root();
+  struct Fs {
+    const char* type;
+    const char* data;
+    const char* name;  // as the message names it
+    bool new_ipc;      // mqueue shows the IPC namespace's queues: a fresh one is empty
+  };
+  const Fs filesystems[] = {
+      {"cgroup2", nullptr, "cgroup2", false},
+      {"cgroup", "pids", "cgroup", false},
+      {"devpts", "newinstance,ptmxmode=0666", "devpts", false},
+      {"mqueue", nullptr, "mqueue", true},
+      {"tracefs", nullptr, "tracefs", false},
+      {"debugfs", nullptr, "debugfs", false},
+      {"securityfs", nullptr, "securityfs", false},
+      {"bpf", nullptr, "bpf", false},
+      {"hugetlbfs", nullptr, "hugetlbfs", false},
+      {"pstore", nullptr, "pstore", false},
+      {"configfs", nullptr, "configfs", false},
+      {"binfmt_misc", nullptr, "binfmt_misc", false},
+      {"fusectl", nullptr, "fusectl", false},
+  };
+  int refused = 0;
+  std::string unavailable;
+  for (const Fs& fs : filesystems) {
+    INFO(fs.type);
+    TempDir tmp("unroot-kfs");
+    const std::string dir = tmp.path() + "/mnt";
+    make_dir(dir);
+    RunOptions o = fixture_opts();
+    o.child_setup = [&] {
+      if (fs.new_ipc && ::unshare(CLONE_NEWIPC) != 0) {
+        ::_exit(77);
+      }
+      if (::mount(fs.type, dir.c_str(), fs.type, MS_NOSUID | MS_NODEV | MS_NOEXEC, fs.data) !=
+          0) {
+        ::_exit(77);  // not in this kernel
+      }
+    };
+    // The dry run first: a build that would walk this filesystem stops here, before it changes
+    // owners in a kernel filesystem shared with the host (tracefs, cgroup2, ...).
+    auto dry = run_chown(dir, "node", {"--dry-run"}, o);
+    if (dry.exit_code == 77) {
+      unavailable += std::string(" ") + fs.type;
+      continue;
+    }
+    const std::string line = "--chown " + dir + ": refusing to change owners on " + fs.name +
+                             ", a kernel interface filesystem";
+    REQUIRE(dry.exit_code == 0);
+    REQUIRE(contains(dry.out, "a real run would fail: " + line + "\n"));
+    auto r = run_chown(dir, "node", {}, o);
+    CHECK(r.exit_code == 125);
+    CHECK(r.out.empty());
+    CHECK(r.err == "unroot: " + line + "\n");
+    ++refused;
+  }
+  WARN(refused << " kernel filesystems refused; not mountable here:" << unavailable);
+  CHECK(refused >= 6);
 }
