@@ -28,9 +28,9 @@
 // completely (getdents64, 64 KiB at a time) before any subdirectory is entered, so a closed
 // directory never has to resume reading at an offset.
 //
-// One thread, one way: measured on ext4, a second worker gave nothing, and a 100,000-deep tree
-// took 6.7 s with two workers against 1.6 s with one. Root code gets threads, and the second
-// set of race tests they need, only when a benchmark on the real target shows a gain.
+// One thread, one way: on ext4, the real target, a second worker gave no measurable gain on
+// wide trees and none on a 100,000-deep one (docs/benchmarks.md). Root code gets threads, and
+// the second set of race tests they need, only when a benchmark on the real target shows one.
 #include "chown_walk.hpp"
 
 #include <dirent.h>
