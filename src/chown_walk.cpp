@@ -419,6 +419,8 @@ Status handle_unsearchable(Walker& w, Frame& dir, const char* name) {
   }
   struct statx sx {};
   if (sys_statx(fd.get(), "", AT_EMPTY_PATH | kStatxFlags, &sx) != 0) {
+    // EACCES here is a mount that refuses root, seen without openat2: the same error as the
+    // open that failed, so that main names the capability as it does for the open.
     return walk_error(w, "open", name, errno);
   }
   if (!S_ISDIR(sx.stx_mode)) {

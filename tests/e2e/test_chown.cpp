@@ -7,7 +7,11 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -17,6 +21,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <catch2/catch.hpp>
 #include <cctype>
 #include <chrono>
@@ -1165,4 +1170,57 @@ TEST_CASE("--chown refuses kernel interface filesystems, each with one line", "[
   }
   WARN(refused << " kernel filesystems refused; not mountable here:" << unavailable);
   CHECK(refused >= 6);
+}
+
+namespace {
+
+// A seccomp filter that fails openat2 with ENOSYS, as on a kernel older than 5.6. Installed in
+// the child just before exec (no_new_privs first, as seccomp(2) requires without
+// CAP_SYS_ADMIN in the filter's user namespace; unroot sets it anyway).
+void deny_openat2() {
+  struct sock_filter filter[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog {};
+  prog.len = sizeof filter / sizeof filter[0];
+  prog.filter = filter;
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+      ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
+    ::_exit(93);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("without openat2 (ENOSYS) mounts are still found by mount id and skipped", "[.][root]") {
+  require_root();
+  Volume v;
+  make_dir(v.outside + "/tree");
+  make_file(v.outside + "/tree/data");
+  make_dir(v.vol + "/mnt");
+  make_file(v.vol + "/file-mnt");
+  make_file(v.vol + "/own");
+  auto outside_before = owners_under(v.tmp.path(), v.vol);
+  RunOptions o = fixture_opts();
+  o.child_setup = [&v] {
+    if (::mount((v.outside + "/tree").c_str(), (v.vol + "/mnt").c_str(), nullptr, MS_BIND,
+                nullptr) != 0 ||
+        ::mount((v.outside + "/secret").c_str(), (v.vol + "/file-mnt").c_str(), nullptr, MS_BIND,
+                nullptr) != 0) {
+      ::_exit(99);
+    }
+    deny_openat2();
+  };
+  auto r = run_chown(v.vol, "node", {}, o);
+  REQUIRE(r.exit_code != 93);
+  CHECK(r.exit_code == 0);
+  CHECK(r.err == "unroot: " + v.vol + ": 4 entries, 2 changed, 2 mounts skipped\n");
+  CHECK(owner(v.vol + "/own") == Owner{kNode, kNode});
+  CHECK(owners_under(v.tmp.path(), v.vol) == outside_before);
 }
