@@ -203,8 +203,8 @@ Result<Outcome> change_leaf(Walker& w, const struct statx& sx, int fd, std::stri
   }
   // AT_EMPTY_PATH: the inode fd refers to, the one just checked; for a symlink that is the
   // link itself, never its target (fchownat(2), open(2) on O_PATH|O_NOFOLLOW).
-  if (!w.req.dry_run && ::fchownat(fd, "", w.req.uid, w.req.gid,
-                                   AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) {
+  if (!w.req.dry_run &&
+      ::fchownat(fd, "", w.req.uid, w.req.gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) {
     return walk_error(w, "chown", name, errno);
   }
   ++w.stats.changed;

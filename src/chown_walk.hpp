@@ -28,11 +28,11 @@ struct ChownRoot {
 /// What a walk saw. Every entry below and including PATH is counted once in `entries`.
 struct ChownStats {
   uint64_t entries = 0;
-  uint64_t changed = 0;            // owner written (or, with dry_run, would be written)
-  uint64_t hardlinks_skipped = 0;  // non-directories with st_nlink > 1, left alone
-  uint64_t mounts_skipped = 0;     // entries on another mount or device, not entered
-  uint64_t devices_skipped = 0;    // character and block device nodes, left alone
-  uint64_t vanished = 0;           // listed by getdents64, gone before we reached them
+  uint64_t changed = 0;                // owner written (or, with dry_run, would be written)
+  uint64_t hardlinks_skipped = 0;      // non-directories with st_nlink > 1, left alone
+  uint64_t mounts_skipped = 0;         // entries on another mount or device, not entered
+  uint64_t devices_skipped = 0;        // character and block device nodes, left alone
+  uint64_t vanished = 0;               // listed by getdents64, gone before we reached them
   uint64_t user_dirs_not_entered = 0;  // the target uid's directories root may not search
 };
 

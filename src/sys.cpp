@@ -53,8 +53,7 @@ Result<FileText> read_small_file(const char* path, std::size_t max_size) {
   // (proc_dointvec in kernel/sysctl.c), so a 1-byte first read would return "1" without "\n".
   constexpr std::size_t kFirstRead = 4096;
   const std::size_t limit = max_size + 1;
-  out.text.resize(
-      std::min(limit, std::max(kFirstRead, static_cast<std::size_t>(st.st_size) + 1)));
+  out.text.resize(std::min(limit, std::max(kFirstRead, static_cast<std::size_t>(st.st_size) + 1)));
   std::size_t got = 0;
   for (;;) {
     if (got == out.text.size()) {

@@ -4,27 +4,27 @@
 // Two cases call chown_tree() directly, to compare a dry run with the real one.
 #include <fcntl.h>
 #include <grp.h>
-#include <sched.h>
-#include <signal.h>
-#include <sys/mount.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstddef>
 #include <catch2/catch.hpp>
 #include <cctype>
 #include <chrono>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -899,9 +899,8 @@ void exchange_race(const std::string& base) {
 
   constexpr int kMaxRuns = 1000;
   constexpr auto kSeconds = std::chrono::seconds(10);
-  pid_t attacker = spawn_as(kNode, kNode,
-                            {attackprobe_bin(), "exchange", dir, "15", "100000000", "a", "h", "b",
-                             "n"});
+  pid_t attacker = spawn_as(
+      kNode, kNode, {attackprobe_bin(), "exchange", dir, "15", "100000000", "a", "h", "b", "n"});
   int runs = 0;
   int lost_at = 0;
   auto end = std::chrono::steady_clock::now() + kSeconds;
@@ -969,7 +968,7 @@ TEST_CASE("with Kubernetes' capability set, the user's own 0700 directory is not
   REQUIRE(::lchown(own.c_str(), kNode, 0) == 0);  // its group still root's: fixed, not entered
   REQUIRE(::chmod(own.c_str(), 0700) == 0);
   auto outside_before = owners_under(v.tmp.path(), v.vol);
-  const std::vector<std::string> cmd{unroot_bin(), "--chown", v.vol, "node",
+  const std::vector<std::string> cmd{unroot_bin(), "--chown", v.vol,         "node",
                                      "/bin/sh",    "-c",      "echo started"};
 
   auto first = run(with_k8s_caps(cmd), fixture_opts());
@@ -989,8 +988,8 @@ TEST_CASE("with Kubernetes' capability set, the user's own 0700 directory is not
   auto top = run(with_k8s_caps({unroot_bin(), "--verbose", "--chown", own, "node", "/bin/true"}),
                  fixture_opts());
   CHECK(top.exit_code == 0);
-  CHECK(contains(top.err, "unroot: " + own +
-                              ": 1 entry, 0 changed, 1 directory of the user not entered\n"));
+  CHECK(contains(top.err,
+                 "unroot: " + own + ": 1 entry, 0 changed, 1 directory of the user not entered\n"));
   CHECK(owners_under(v.tmp.path(), v.vol) == outside_before);
 }
 
@@ -1003,9 +1002,9 @@ TEST_CASE("with Kubernetes' capability set, another user's 0700 directory still 
   make_file(v.vol + "/locked/inside");
   REQUIRE(::lchown((v.vol + "/locked").c_str(), kApp, kApp) == 0);
   REQUIRE(::chmod((v.vol + "/locked").c_str(), 0700) == 0);
-  auto r = run(with_k8s_caps({unroot_bin(), "--chown", v.vol, "node", "/bin/sh", "-c",
-                              "echo started"}),
-               fixture_opts());
+  auto r =
+      run(with_k8s_caps({unroot_bin(), "--chown", v.vol, "node", "/bin/sh", "-c", "echo started"}),
+          fixture_opts());
   CHECK(r.exit_code == 125);
   CHECK(r.out.empty());
   CHECK(r.err == "unroot: open " + v.vol +
@@ -1066,8 +1065,8 @@ TEST_CASE("a FUSE mount of the user that refuses root is skipped as a mount, not
           ::setresuid(kNode, kNode, kNode) != 0) {
         ::_exit(99);
       }
-      std::string opts = "lowerdir=" + layers + "/lower,upperdir=" + layers +
-                         "/upper,workdir=" + layers + "/work";
+      std::string opts =
+          "lowerdir=" + layers + "/lower,upperdir=" + layers + "/upper,workdir=" + layers + "/work";
       ::execl("/usr/bin/fuse-overlayfs", "fuse-overlayfs", "-f", "-o", opts.c_str(), mnt.c_str(),
               static_cast<char*>(nullptr));
       ::_exit(127);
@@ -1146,8 +1145,7 @@ TEST_CASE("--chown refuses kernel interface filesystems, each with one line", "[
       if (fs.new_ipc && ::unshare(CLONE_NEWIPC) != 0) {
         ::_exit(77);
       }
-      if (::mount(fs.type, dir.c_str(), fs.type, MS_NOSUID | MS_NODEV | MS_NOEXEC, fs.data) !=
-          0) {
+      if (::mount(fs.type, dir.c_str(), fs.type, MS_NOSUID | MS_NODEV | MS_NOEXEC, fs.data) != 0) {
         ::_exit(77);  // not in this kernel
       }
     };
