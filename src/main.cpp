@@ -179,7 +179,7 @@ int main(int argc, char** argv, char** envp) {
   if (plan->dry_run) {
     // --dry-run walks the --chown trees read-only, so it can say how much a real run changes.
     for (const unroot::ChownRoot& root : chown_roots) {
-      unroot::ChownRequest req{plan->identity.uid, plan->identity.gid, true, 0};
+      unroot::ChownRequest req{plan->identity.uid, plan->identity.gid, true};
       auto stats = unroot::chown_tree(root, req);
       dry_chown += stats ? "chown: " + unroot::chown_summary(root.path, *stats, true) + "\n"
                          : "a real run would fail: " + error_text(stats.error()) + "\n";
@@ -197,7 +197,7 @@ int main(int argc, char** argv, char** envp) {
   // --chown walks, still as root. Fail closed: the first error stops the walk and the command
   // is not started (a volume handed over halfway is reported, not run with).
   for (const unroot::ChownRoot& root : chown_roots) {
-    unroot::ChownRequest req{plan->identity.uid, plan->identity.gid, false, 0};
+    unroot::ChownRequest req{plan->identity.uid, plan->identity.gid, false};
     auto stats = unroot::chown_tree(root, req);
     if (!stats) {
       Error e = stats.error();
