@@ -166,6 +166,8 @@ static int swaplink(const char* dir, const char* name, const char* victim, int s
     }
   }
   printf("swaps=%lu\n", swaps);
+  return 0;
+}
 
 static double now_s(void) {
   struct timespec t;
