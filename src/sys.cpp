@@ -9,6 +9,15 @@
 #include <string_view>
 
 namespace unroot {
+namespace {
+
+Error too_large(const char* path, std::size_t max_size) {
+  std::string limit = max_size >= (std::size_t{1} << 20) ? std::to_string(max_size >> 20) + " MiB"
+                                                         : std::to_string(max_size) + " bytes";
+  return Error{std::string(path) + " is larger than the " + limit + " that unroot reads"};
+}
+
+}  // namespace
 
 Result<FileText> read_small_file(const char* path, std::size_t max_size) {
   // O_NONBLOCK: opening a FIFO planted at /etc/passwd must not hang the container start
@@ -33,23 +42,24 @@ Result<FileText> read_small_file(const char* path, std::size_t max_size) {
     return Error{std::string(path) + " is not a regular file"};
   }
   if (static_cast<unsigned long long>(st.st_size) > max_size) {
-    return Error{std::string(path) + " is larger than the " + std::to_string(max_size >> 20) +
-                     " MiB that unroot reads"};
+    return too_large(path, max_size);
   }
   FileText out;
   out.exists = true;
   // One byte more than st_size, so the usual case is one allocation, one read of the whole file
-  // and one read that returns EOF. The file may still grow while we read it, or be a regular
-  // file whose st_size says nothing (procfs): then grow, but never past max_size + 1 bytes, the
-  // byte that proves it is too large.
+  // and one read that returns EOF. The file may still grow while we read it: then grow, but
+  // never past max_size + 1 bytes, the byte that proves it is too large. The first read asks
+  // for at least a page: procfs and sysfs files report st_size 0 (or 4096) whatever they hold,
+  // and a sysctl file answers only the first read(2); one at a nonzero offset returns EOF
+  // (proc_dointvec in kernel/sysctl.c), so a 1-byte first read would return "1" without "\n".
+  constexpr std::size_t kFirstRead = 4096;
   const std::size_t limit = max_size + 1;
-  out.text.resize(std::min(limit, static_cast<std::size_t>(st.st_size) + 1));
+  out.text.resize(std::min(limit, std::max(kFirstRead, static_cast<std::size_t>(st.st_size) + 1)));
   std::size_t got = 0;
   for (;;) {
     if (got == out.text.size()) {
       if (got >= limit) {
-        return Error{std::string(path) + " is larger than the " + std::to_string(max_size >> 20) +
-                         " MiB that unroot reads"};
+        return too_large(path, max_size);
       }
       out.text.resize(std::min(limit, std::max<std::size_t>(4096, got * 2)));
     }

@@ -13,7 +13,11 @@
                                  the CVE-2017-18078 race against a chown by name: keep a hard
                                  link to VICTIM in DIR and rename it over DIR/NAME whenever NAME
                                  is a socket, until SECONDS pass or SIGTERM; prints ready, then
-                                 swaps=N at the end */
+                                 swaps=N at the end
+     attackprobe exchange DIR SECONDS COUNT A B [A B...]
+                                 swap each pair of names in DIR with renameat2(RENAME_EXCHANGE),
+                                 round robin, until COUNT swaps or SECONDS have passed; prints
+                                 swaps=N and exits 0 (a failed swap is counted, not fatal) */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -165,6 +169,32 @@ static int swaplink(const char* dir, const char* name, const char* victim, int s
   return 0;
 }
 
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int exchange(const char* dir, double seconds, long count, char** names, int n) {
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0 || n < 2 || n % 2 != 0) {
+    perror("attackprobe: exchange");
+    return 2;
+  }
+  double end = now_s() + seconds;
+  long done = 0, failed = 0, rounds = 0;
+  while (done < count) {
+    for (int i = 0; i + 1 < n && done < count; i += 2, done++) {
+      if (syscall(SYS_renameat2, dfd, names[i], dfd, names[i + 1], 2 /* RENAME_EXCHANGE */) != 0) {
+        failed++;
+      }
+    }
+    if (++rounds % 256 == 0 && now_s() > end) break;
+  }
+  printf("swaps=%ld failed=%ld\n", done, failed);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc >= 2 && strcmp(argv[1], "regain") == 0) return regain();
@@ -172,8 +202,11 @@ int main(int argc, char** argv) {
   if (argc >= 3 && strcmp(argv[1], "pty") == 0) return pty(argv + 2);
   if (argc == 6 && strcmp(argv[1], "swaplink") == 0)
     return swaplink(argv[2], argv[3], argv[4], atoi(argv[5]));
-  fprintf(stderr,
-          "usage: attackprobe regain | inject TEXT | pty CMD [ARG...] | swaplink DIR NAME VICTIM "
-          "SECONDS\n");
+  if (argc >= 7 && strcmp(argv[1], "exchange") == 0) {
+    return exchange(argv[2], atof(argv[3]), atol(argv[4]), argv + 5, argc - 5);
+  }
+  fprintf(stderr, "usage: attackprobe regain | inject TEXT | pty CMD [ARG...] |\n"
+                  "       swaplink DIR NAME VICTIM SECONDS |\n"
+                  "       exchange DIR SECONDS COUNT A B [A B...]\n");
   return 2;
 }

@@ -235,9 +235,12 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& opts) {
   return r;
 }
 
-TempDir::TempDir(const std::string& prefix) {
-  // Under the build tree, not /tmp: /tmp may be mounted nosuid, which the setuid test needs.
-  std::string tmpl = std::filesystem::current_path().string() + "/" + prefix + "-XXXXXX";
+TempDir::TempDir(const std::string& prefix)
+    // Under the build tree, not /tmp: /tmp may be mounted nosuid, which the setuid test needs.
+    : TempDir(prefix, std::filesystem::current_path().string()) {}
+
+TempDir::TempDir(const std::string& prefix, const std::string& base) {
+  std::string tmpl = base + "/" + prefix + "-XXXXXX";
   char* p = ::mkdtemp(tmpl.data());
   REQUIRE(p != nullptr);
   path_ = p;

@@ -45,6 +45,8 @@ bool is_root();
 class TempDir {
  public:
   explicit TempDir(const std::string& prefix = "unroot-e2e");
+  /// Under `base` (e.g. "/dev/shm" for a tmpfs) instead of the current directory.
+  TempDir(const std::string& prefix, const std::string& base);
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
