@@ -58,31 +58,10 @@ constexpr unsigned kStatxMask =
 // AT_NO_AUTOMOUNT: looking at an autofs trigger must not mount something (statx(2)).
 constexpr int kStatxFlags = AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT;
 
-// statx through syscall(2): musl 1.2.3 (the static "tiny" build) has no statx() wrapper.
-int sys_statx(int dirfd, const char* name, int flags, struct statx* out) {
-  return static_cast<int>(::syscall(SYS_statx, dirfd, name, flags, kStatxMask, out));
-}
-
 uint64_t dev_of(const struct statx& sx) { return makedev(sx.stx_dev_major, sx.stx_dev_minor); }
 
-int open_retry(int dirfd, const char* name, int flags) {
-  int fd = -1;
-  do {
-    fd = ::openat(dirfd, name, flags);
-  } while (fd < 0 && errno == EINTR);
-  return fd;
-}
-
-// openat2 through syscall(2) (Linux 5.6; musl 1.2.3 has no wrapper).
-int sys_openat2(int dirfd, const char* name, int flags, uint64_t resolve) {
-  struct open_how how {};
-  how.flags = static_cast<uint64_t>(static_cast<unsigned>(flags));
-  how.resolve = resolve;
-  int fd = -1;
-  do {
-    fd = static_cast<int>(::syscall(SYS_openat2, dirfd, name, &how, sizeof how));
-  } while (fd < 0 && errno == EINTR);
-  return fd;
+int sys_statx(int dirfd, const char* name, int flags, struct statx* out) {
+  return statx_at(dirfd, name, flags, kStatxMask, out);
 }
 
 // Whether openat2 can be used. ENOSYS: a kernel older than 5.6; EPERM: a seccomp profile that
@@ -90,7 +69,7 @@ int sys_openat2(int dirfd, const char* name, int flags, uint64_t resolve) {
 // and finds mounts by their mount id after opening them, which a mount that refuses root
 // turns into an error.
 bool openat2_works() {
-  Fd probe(sys_openat2(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_XDEV));
+  Fd probe(open_at2(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_XDEV));
   return static_cast<bool>(probe);
 }
 
@@ -130,9 +109,9 @@ struct Walker {
 // Opens one name below dirfd without leaving dirfd's mount (see the top of the file).
 int open_below(const Walker& w, int dirfd, const char* name, int flags) {
   if (w.use_openat2) {
-    return sys_openat2(dirfd, name, flags, RESOLVE_NO_XDEV);
+    return open_at2(dirfd, name, flags, RESOLVE_NO_XDEV);
   }
-  return open_retry(dirfd, name, flags);
+  return open_at(dirfd, name, flags);
 }
 
 std::string path_of(const Walker& w, std::string_view name) {
@@ -375,7 +354,7 @@ Status pop_frame(Walker& w) {
   std::size_t child = w.stack.size() - 1;
   if (child > 0 && w.lowest_open == child) {
     Frame& parent = w.stack[child - 1];
-    Fd up(open_retry(w.stack[child].fd.get(), "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    Fd up(open_at(w.stack[child].fd.get(), "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!up) {
       return walk_error(w, "open", "..", errno);
     }
@@ -659,7 +638,7 @@ Result<ChownStats> chown_tree(const ChownRoot& root, const ChownRequest& req) {
     return w.stats;
   }
   // O_PATH descriptors cannot be read: reopen "." through it, which resolves nothing.
-  Fd dir(open_retry(root.fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  Fd dir(open_at(root.fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir) {
     int err = errno;
     if (err != EACCES) {

@@ -3,6 +3,8 @@
 #include "sys.hpp"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -100,14 +102,6 @@ void push_path_components(std::vector<std::string>& stack, std::string_view path
 
 namespace {
 
-int open_path_retry(int dirfd, const char* name, int flags) {
-  int fd = -1;
-  do {
-    fd = ::openat(dirfd, name, flags);
-  } while (fd < 0 && errno == EINTR);
-  return fd;
-}
-
 // Root's, and nobody else may add, remove or rename its entries (path_resolution(7): a name
 // can be changed by whoever may write the directory holding it).
 bool only_root_writes(const struct stat& dir) {
@@ -131,7 +125,7 @@ Result<CarefulPath> open_path_carefully(const std::string& path, const std::stri
   CarefulPath out;
   std::vector<std::string> todo;
   push_path_components(todo, path);
-  Fd cur(open_path_retry(AT_FDCWD, path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  Fd cur(open_at(AT_FDCWD, path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!cur) {
     return Error::from_errno().context(subject);
   }
@@ -157,7 +151,7 @@ Result<CarefulPath> open_path_carefully(const std::string& path, const std::stri
         out.root_only_walk = false;
       }
     }
-    Fd next(open_path_retry(cur.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    Fd next(open_at(cur.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
     if (!next) {
       return Error::from_errno().context(subject);
     }
@@ -201,7 +195,7 @@ Result<CarefulPath> open_path_carefully(const std::string& path, const std::stri
     }
     target.resize(static_cast<std::size_t>(n));
     if (!target.empty() && target[0] == '/') {
-      cur = Fd(open_path_retry(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+      cur = Fd(open_at(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC));
       if (!cur) {
         return Error::from_errno().context("open /");
       }
@@ -227,6 +221,29 @@ Status write_all(int fd, const void* data, std::size_t size) {
     size -= static_cast<std::size_t>(n);
   }
   return Ok{};
+}
+
+int open_at(int dirfd, const char* name, int flags) {
+  int fd = -1;
+  do {
+    fd = ::openat(dirfd, name, flags | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  return fd;
+}
+
+int open_at2(int dirfd, const char* name, int flags, std::uint64_t resolve) {
+  struct open_how how {};
+  how.flags = static_cast<std::uint64_t>(static_cast<unsigned>(flags | O_CLOEXEC));
+  how.resolve = resolve;
+  int fd = -1;
+  do {
+    fd = static_cast<int>(::syscall(SYS_openat2, dirfd, name, &how, sizeof how));
+  } while (fd < 0 && errno == EINTR);
+  return fd;
+}
+
+int statx_at(int dirfd, const char* name, int flags, unsigned mask, struct statx* out) {
+  return static_cast<int>(::syscall(SYS_statx, dirfd, name, flags, mask, out));
 }
 
 }  // namespace unroot
