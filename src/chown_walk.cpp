@@ -417,6 +417,37 @@ Status handle_unsearchable(Walker& w, Frame& dir, const char* name) {
   return leave_user_directory(w, fd.get(), sx, name);
 }
 
+// A subdirectory listed by getdents64 that openat refused with `err`: gone, another mount, one
+// root may not enter, or no longer a directory. Ok means "go on with the next name".
+Status not_opened(Walker& w, Frame& dir, const char* name, int err) {
+  switch (err) {
+    case ENOENT:
+      --w.stats.entries;
+      ++w.stats.vanished;
+      return Ok{};
+    case EXDEV:
+      ++w.stats.mounts_skipped;
+      return Ok{};
+    case EACCES:
+      return handle_unsearchable(w, dir, name);
+    case ELOOP:
+    case ENOTDIR: {
+      // No longer a directory: hand over the entry itself (the link, not its target). If it
+      // flipped back to a directory meanwhile, stop: it keeps changing under us.
+      auto is_dir = handle_leaf(w, dir, name);
+      if (!is_dir) {
+        return is_dir.error();
+      }
+      if (*is_dir) {
+        return Error{printable_path(path_of(w, name)) + " keeps changing type during the walk"};
+      }
+      return Ok{};
+    }
+    default:
+      return walk_error(w, "open", name, err);
+  }
+}
+
 // Walks the tree below the top frame depth-first with an explicit stack, not recursion, so
 // that a tree deeper than the stack (or than PATH_MAX) is walked like any other.
 Status walk(Walker& w) {
@@ -438,35 +469,10 @@ Status walk(Walker& w) {
     // listed it, this fails instead of following the link (open(2)).
     Fd fd(open_below(w, top.fd.get(), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd) {
-      int err = errno;
-      if (err == ENOENT) {
-        --w.stats.entries;
-        ++w.stats.vanished;
-        continue;
+      if (auto st = not_opened(w, top, name, errno); !st) {
+        return st;
       }
-      if (err == EXDEV) {
-        ++w.stats.mounts_skipped;
-        continue;
-      }
-      if (err == EACCES) {
-        if (auto st = handle_unsearchable(w, top, name); !st) {
-          return st;
-        }
-        continue;
-      }
-      if (err == ELOOP || err == ENOTDIR) {
-        // No longer a directory: hand over the entry itself (the link, not its target). If it
-        // flipped back to a directory meanwhile, stop: it keeps changing under us.
-        auto is_dir = handle_leaf(w, top, name);
-        if (!is_dir) {
-          return is_dir.error();
-        }
-        if (*is_dir) {
-          return Error{printable_path(path_of(w, name)) + " keeps changing type during the walk"};
-        }
-        continue;
-      }
-      return walk_error(w, "open", name, err);
+      continue;
     }
     struct statx sx {};
     if (sys_statx(fd.get(), "", AT_EMPTY_PATH | kStatxFlags, &sx) != 0) {
