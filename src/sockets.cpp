@@ -50,34 +50,35 @@ bool set_int_option(int fd, int level, int name, int value) {
   return ::setsockopt(fd, level, name, &value, sizeof value) == 0;
 }
 
-Result<Fd> bind_inet(const ListenSpec& spec, int backlog, const std::string& denied_hint) {
+// The socket for a tcp/udp spec; `family` comes back as kIpv4 when the bare port falls back.
+Result<Fd> inet_socket(const ListenSpec& spec, Family& family) {
   int type = socket_type(spec.transport);
-  std::string where = describe(spec);
-  Family family = spec.family;
-  int raw = -1;
+  family = spec.family;
   if (family == Family::kDualStack) {
-    raw = ::socket(AF_INET6, type | SOCK_CLOEXEC, 0);
+    int raw = ::socket(AF_INET6, type | SOCK_CLOEXEC, 0);
+    if (raw >= 0) {
+      return Fd(raw);
+    }
     // A kernel booted with ipv6.disable=1 (or built without IPv6) has no AF_INET6 at all:
     // fall back to IPv4 on all interfaces, as documented for the bare-port form.
-    if (raw < 0 && errno == EAFNOSUPPORT) {
-      family = Family::kIpv4;
-    } else if (raw < 0) {
+    if (errno != EAFNOSUPPORT) {
       return fail(spec, "socket");
     }
+    family = Family::kIpv4;
   }
+  int raw = ::socket(family == Family::kIpv4 ? AF_INET : AF_INET6, type | SOCK_CLOEXEC, 0);
   if (raw < 0) {
-    raw = ::socket(family == Family::kIpv4 ? AF_INET : AF_INET6, type | SOCK_CLOEXEC, 0);
-    if (raw < 0) {
-      return fail(spec, "socket");
-    }
+    return fail(spec, "socket");
   }
-  Fd fd(raw);
+  return Fd(raw);
+}
 
+Status set_inet_options(const ListenSpec& spec, int fd, Family family) {
   if (spec.transport == Transport::kTcp) {
     // A restarted container must be able to bind while old connections sit in TIME_WAIT
     // (socket(7) SO_REUSEADDR). Not for UDP: there it lets a second socket bind the same port
     // and take a share of the datagrams.
-    if (!set_int_option(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1)) {
+    if (!set_int_option(fd, SOL_SOCKET, SO_REUSEADDR, 1)) {
       return fail(spec, "setsockopt SO_REUSEADDR");
     }
   }
@@ -86,12 +87,15 @@ Result<Fd> bind_inet(const ListenSpec& spec, int backlog, const std::string& den
     // the bare port is dual-stack, an explicit [addr] is IPv6 only and may share its port with
     // an explicit IPv4 --listen.
     int v6only = family == Family::kIpv6 ? 1 : 0;
-    if (!set_int_option(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, v6only)) {
+    if (!set_int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only)) {
       return fail(spec, "setsockopt IPV6_V6ONLY");
     }
   }
+  return Ok{};
+}
 
-  int rc = -1;
+// bind(2) on the spec's address in `family`; `where` names the address for messages.
+int bind_address(const ListenSpec& spec, int fd, Family family, std::string& where) {
   if (family == Family::kIpv4) {
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
@@ -103,29 +107,40 @@ Result<Fd> bind_inet(const ListenSpec& spec, int backlog, const std::string& den
       where = std::string(spec.transport == Transport::kTcp ? "tcp" : "udp") +
               " 0.0.0.0:" + std::to_string(spec.port) + " (the kernel has no IPv6)";
     }
-    rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
-  } else {
-    sockaddr_in6 sa{};
-    sa.sin6_family = AF_INET6;
-    sa.sin6_port = htons(spec.port);
-    std::memcpy(&sa.sin6_addr, spec.addr.data(), 16);  // all zero for the bare port: [::]
-    rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+    return ::bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
   }
-  if (rc != 0) {
+  sockaddr_in6 sa{};
+  sa.sin6_family = AF_INET6;
+  sa.sin6_port = htons(spec.port);
+  std::memcpy(&sa.sin6_addr, spec.addr.data(), 16);  // all zero for the bare port: [::]
+  return ::bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+}
+
+Result<Fd> bind_inet(const ListenSpec& spec, int backlog, const std::string& denied_hint) {
+  Family family = spec.family;
+  auto fd = inet_socket(spec, family);
+  if (!fd) {
+    return fd.error();
+  }
+  if (auto s = set_inet_options(spec, fd->get(), family); !s) {
+    return s.error();
+  }
+  std::string where = describe(spec);
+  if (bind_address(spec, fd->get(), family, where) != 0) {
     int err = errno;
     // bind(2): EACCES for a port below net.ipv4.ip_unprivileged_port_start without
     // CAP_NET_BIND_SERVICE (capabilities(7)), as after docker run --cap-drop NET_BIND_SERVICE
-    // or Kubernetes' drop: [ALL]. Name the capability when that is the cause.
+    // or Kubernetes' drop: [ALL]. Plan's hint names the capability when that is the cause.
     if (err == EACCES && !denied_hint.empty()) {
       return Error{"--listen '" + spec.arg + "': bind " + where + ": " + denied_hint, err};
     }
     errno = err;
     return fail(spec, "bind", where);
   }
-  if (spec.transport == Transport::kTcp && ::listen(fd.get(), backlog) != 0) {
+  if (spec.transport == Transport::kTcp && ::listen(fd->get(), backlog) != 0) {
     return fail(spec, "listen", where);
   }
-  return fd;
+  return std::move(*fd);
 }
 
 // Splits a unix socket path into its directory and final name. listen_addr guarantees an
