@@ -212,7 +212,7 @@ Result<CapState> read_caps() {
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2] = {};
   if (::syscall(SYS_capget, &header, data) != 0) {
-    return sys_error("capget");
+    return Error::from_errno().context("capget");
   }
   auto join = [](std::uint32_t lo, std::uint32_t hi) { return (CapMask{hi} << 32) | lo; };
   st.effective = join(data[0].effective, data[1].effective);
@@ -232,14 +232,14 @@ Result<CapState> read_caps() {
     }
     int a = ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0);
     if (a < 0 && errno != EINVAL) {
-      return sys_error("prctl PR_CAP_AMBIENT_IS_SET " + cap_name(cap));
+      return Error::from_errno().context("prctl PR_CAP_AMBIENT_IS_SET " + cap_name(cap));
     }
     if (a == 1) {
       st.ambient |= cap_bit(cap);
     }
   }
   if (last < 0) {
-    return sys_error("prctl PR_CAPBSET_READ");
+    return Error::from_errno().context("prctl PR_CAPBSET_READ");
   }
   st.last_cap = last;
   return st;
@@ -255,7 +255,7 @@ Status set_caps(CapMask effective, CapMask permitted, CapMask inheritable) {
     data[i].inheritable = static_cast<std::uint32_t>(inheritable >> shift);
   }
   if (::syscall(SYS_capset, &header, data) != 0) {
-    return sys_error("capset");
+    return Error::from_errno().context("capset");
   }
   return Ok{};
 }
@@ -266,7 +266,7 @@ Status drop_bounding_except(CapMask keep, int last_cap) {
       continue;
     }
     if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
-      return sys_error("drop " + cap_name(cap) + " from the bounding set");
+      return Error::from_errno().context("drop " + cap_name(cap) + " from the bounding set");
     }
   }
   return Ok{};
@@ -274,12 +274,12 @@ Status drop_bounding_except(CapMask keep, int last_cap) {
 
 Status set_ambient(CapMask keep, int last_cap) {
   if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) {
-    return sys_error("clear the ambient capability set");
+    return Error::from_errno().context("clear the ambient capability set");
   }
   for (int cap = 0; cap <= last_cap; ++cap) {
     if ((keep & cap_bit(cap)) != 0 &&
         ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0) {
-      return sys_error("raise " + cap_name(cap) + " in the ambient set");
+      return Error::from_errno().context("raise " + cap_name(cap) + " in the ambient set");
     }
   }
   return Ok{};

@@ -58,31 +58,10 @@ constexpr unsigned kStatxMask =
 // AT_NO_AUTOMOUNT: looking at an autofs trigger must not mount something (statx(2)).
 constexpr int kStatxFlags = AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT;
 
-// statx through syscall(2): musl 1.2.3 (the static "tiny" build) has no statx() wrapper.
-int sys_statx(int dirfd, const char* name, int flags, struct statx* out) {
-  return static_cast<int>(::syscall(SYS_statx, dirfd, name, flags, kStatxMask, out));
-}
-
 uint64_t dev_of(const struct statx& sx) { return makedev(sx.stx_dev_major, sx.stx_dev_minor); }
 
-int open_retry(int dirfd, const char* name, int flags) {
-  int fd = -1;
-  do {
-    fd = ::openat(dirfd, name, flags);
-  } while (fd < 0 && errno == EINTR);
-  return fd;
-}
-
-// openat2 through syscall(2) (Linux 5.6; musl 1.2.3 has no wrapper).
-int sys_openat2(int dirfd, const char* name, int flags, uint64_t resolve) {
-  struct open_how how {};
-  how.flags = static_cast<uint64_t>(static_cast<unsigned>(flags));
-  how.resolve = resolve;
-  int fd = -1;
-  do {
-    fd = static_cast<int>(::syscall(SYS_openat2, dirfd, name, &how, sizeof how));
-  } while (fd < 0 && errno == EINTR);
-  return fd;
+int sys_statx(int dirfd, const char* name, int flags, struct statx* out) {
+  return statx_at(dirfd, name, flags, kStatxMask, out);
 }
 
 // Whether openat2 can be used. ENOSYS: a kernel older than 5.6; EPERM: a seccomp profile that
@@ -90,7 +69,7 @@ int sys_openat2(int dirfd, const char* name, int flags, uint64_t resolve) {
 // and finds mounts by their mount id after opening them, which a mount that refuses root
 // turns into an error.
 bool openat2_works() {
-  Fd probe(sys_openat2(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_XDEV));
+  Fd probe(open_at2(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_XDEV));
   return static_cast<bool>(probe);
 }
 
@@ -130,9 +109,9 @@ struct Walker {
 // Opens one name below dirfd without leaving dirfd's mount (see the top of the file).
 int open_below(const Walker& w, int dirfd, const char* name, int flags) {
   if (w.use_openat2) {
-    return sys_openat2(dirfd, name, flags, RESOLVE_NO_XDEV);
+    return open_at2(dirfd, name, flags, RESOLVE_NO_XDEV);
   }
-  return open_retry(dirfd, name, flags);
+  return open_at(dirfd, name, flags);
 }
 
 std::string path_of(const Walker& w, std::string_view name) {
@@ -153,7 +132,7 @@ std::string path_of(const Walker& w, std::string_view name) {
 }
 
 Error walk_error(const Walker& w, std::string_view action, std::string_view name, int err) {
-  return Error{std::string(action) + " " + printable_path(path_of(w, name)), err, 0, false};
+  return Error{std::string(action) + " " + printable_path(path_of(w, name)), err};
 }
 
 bool on_root_mount(const Walker& w, const struct statx& sx) {
@@ -375,7 +354,7 @@ Status pop_frame(Walker& w) {
   std::size_t child = w.stack.size() - 1;
   if (child > 0 && w.lowest_open == child) {
     Frame& parent = w.stack[child - 1];
-    Fd up(open_retry(w.stack[child].fd.get(), "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    Fd up(open_at(w.stack[child].fd.get(), "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!up) {
       return walk_error(w, "open", "..", errno);
     }
@@ -386,7 +365,7 @@ Status pop_frame(Walker& w) {
     // ".." is the parent only if nobody moved the child meanwhile; if it is not the directory
     // we came down through, stop rather than walk a tree we were not asked to touch.
     if (sx.stx_ino != parent.ino || !on_root_mount(w, sx)) {
-      return Error{printable_path(path_of(w, "")) + " was moved during the walk", 0, 0, false};
+      return Error{printable_path(path_of(w, "")) + " was moved during the walk"};
     }
     parent.fd = std::move(up);
     w.lowest_open = child - 1;
@@ -438,6 +417,37 @@ Status handle_unsearchable(Walker& w, Frame& dir, const char* name) {
   return leave_user_directory(w, fd.get(), sx, name);
 }
 
+// A subdirectory listed by getdents64 that openat refused with `err`: gone, another mount, one
+// root may not enter, or no longer a directory. Ok means "go on with the next name".
+Status not_opened(Walker& w, Frame& dir, const char* name, int err) {
+  switch (err) {
+    case ENOENT:
+      --w.stats.entries;
+      ++w.stats.vanished;
+      return Ok{};
+    case EXDEV:
+      ++w.stats.mounts_skipped;
+      return Ok{};
+    case EACCES:
+      return handle_unsearchable(w, dir, name);
+    case ELOOP:
+    case ENOTDIR: {
+      // No longer a directory: hand over the entry itself (the link, not its target). If it
+      // flipped back to a directory meanwhile, stop: it keeps changing under us.
+      auto is_dir = handle_leaf(w, dir, name);
+      if (!is_dir) {
+        return is_dir.error();
+      }
+      if (*is_dir) {
+        return Error{printable_path(path_of(w, name)) + " keeps changing type during the walk"};
+      }
+      return Ok{};
+    }
+    default:
+      return walk_error(w, "open", name, err);
+  }
+}
+
 // Walks the tree below the top frame depth-first with an explicit stack, not recursion, so
 // that a tree deeper than the stack (or than PATH_MAX) is walked like any other.
 Status walk(Walker& w) {
@@ -459,36 +469,10 @@ Status walk(Walker& w) {
     // listed it, this fails instead of following the link (open(2)).
     Fd fd(open_below(w, top.fd.get(), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd) {
-      int err = errno;
-      if (err == ENOENT) {
-        --w.stats.entries;
-        ++w.stats.vanished;
-        continue;
+      if (auto st = not_opened(w, top, name, errno); !st) {
+        return st;
       }
-      if (err == EXDEV) {
-        ++w.stats.mounts_skipped;
-        continue;
-      }
-      if (err == EACCES) {
-        if (auto st = handle_unsearchable(w, top, name); !st) {
-          return st;
-        }
-        continue;
-      }
-      if (err == ELOOP || err == ENOTDIR) {
-        // No longer a directory: hand over the entry itself (the link, not its target). If it
-        // flipped back to a directory meanwhile, stop: it keeps changing under us.
-        auto is_dir = handle_leaf(w, top, name);
-        if (!is_dir) {
-          return is_dir.error();
-        }
-        if (*is_dir) {
-          return Error{printable_path(path_of(w, name)) + " keeps changing type during the walk", 0,
-                       0, false};
-        }
-        continue;
-      }
-      return walk_error(w, "open", name, err);
+      continue;
     }
     struct statx sx {};
     if (sys_statx(fd.get(), "", AT_EMPTY_PATH | kStatxFlags, &sx) != 0) {
@@ -598,14 +582,13 @@ Result<ChownRoot> chown_preflight(std::string_view path_view) {
   root.fd = std::move(opened->fd);
   struct statx sx {};
   if (sys_statx(root.fd.get(), "", AT_EMPTY_PATH | kStatxFlags, &sx) != 0) {
-    return sys_error("stat " + shown);
+    return Error::from_errno().context("stat " + shown);
   }
   // A PATH that is itself a symlink could point anywhere a writer of the volume's parent
   // chose, root's own links included: name the target.
   if (S_ISLNK(sx.stx_mode)) {
     return Error{"--chown " + shown +
-                     " is a symbolic link (refused: a link can point anywhere; name its target)",
-                 0, 0, false};
+                     " is a symbolic link (refused: a link can point anywhere; name its target)"};
   }
   root.is_dir = S_ISDIR(sx.stx_mode);
   root.dev = dev_of(sx);
@@ -618,27 +601,25 @@ Result<ChownRoot> chown_preflight(std::string_view path_view) {
     struct statx rx {};
     if (sys_statx(AT_FDCWD, refused, kStatxFlags, &rx) == 0 && dev_of(rx) == root.dev &&
         rx.stx_ino == root.ino) {
-      return Error{"--chown " + shown + ": refusing to change the owner of " + refused, 0, 0,
-                   false};
+      return Error{"--chown " + shown + ": refusing to change the owner of " + refused};
     }
   }
   // The filesystem PATH is on, wherever it is mounted (mounts below PATH are skipped anyway).
   struct statfs fs {};
   if (::fstatfs(root.fd.get(), &fs) != 0) {
-    return sys_error("statfs " + shown);
+    return Error::from_errno().context("statfs " + shown);
   }
   for (const KernelFs& k : kKernelFilesystems) {
     if (static_cast<unsigned long>(fs.f_type) == k.magic) {
       return Error{"--chown " + shown + ": refusing to change owners on " + k.name +
-                       ", a kernel interface filesystem",
-                   0, 0, false};
+                       ", a kernel interface filesystem"};
     }
   }
   return root;
 }
 
 Result<ChownStats> chown_tree(const ChownRoot& root, const ChownRequest& req) {
-  Walker w{root, req, 2, false, {}, {}, 0, 0};
+  Walker w{root, req, 2, false, {}, {}};
   struct rlimit lim {};
   w.budget = dir_fd_budget(::getrlimit(RLIMIT_NOFILE, &lim) == 0 ? lim.rlim_cur : 64);
   w.use_openat2 = openat2_works();
@@ -646,10 +627,10 @@ Result<ChownStats> chown_tree(const ChownRoot& root, const ChownRequest& req) {
   // The top itself, through the descriptor preflight opened.
   struct statx sx {};
   if (sys_statx(root.fd.get(), "", AT_EMPTY_PATH | kStatxFlags, &sx) != 0) {
-    return sys_error("stat " + printable_path(root.path));
+    return Error::from_errno().context("stat " + printable_path(root.path));
   }
   if (sx.stx_ino != root.ino || dev_of(sx) != root.dev) {
-    return Error{printable_path(root.path) + " changed since it was checked", 0, 0, false};
+    return Error{printable_path(root.path) + " changed since it was checked"};
   }
   ++w.stats.entries;
   w.stack.push_back(Frame{});
@@ -663,7 +644,7 @@ Result<ChownStats> chown_tree(const ChownRoot& root, const ChownRequest& req) {
     return w.stats;
   }
   // O_PATH descriptors cannot be read: reopen "." through it, which resolves nothing.
-  Fd dir(open_retry(root.fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  Fd dir(open_at(root.fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir) {
     int err = errno;
     if (err != EACCES) {

@@ -21,7 +21,6 @@
 #include <cstring>
 #include <new>
 
-#include "exec.hpp"
 
 namespace {
 
@@ -59,7 +58,7 @@ namespace {
   }
   line[n++] = '\n';
   (void)!::write(STDERR_FILENO, line, n);
-  ::_exit(unroot::kExitOwnError);
+  ::_exit(125);  // main.cpp exit_code(Failure::kOwn): unroot failed, the command never ran
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 // NSS or getaddrinfo), no syscalls, no printing.
 #include "listen_addr.hpp"
 
+#include "decimal.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -14,9 +16,6 @@ namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), is_digit);
-}
 
 // "'text'". Built by appending: GCC 12 reports a false -Wrestrict for `"'" + std::string(x)` at
 // -O2 (GCC bug 105651).
@@ -37,17 +36,11 @@ Error bad(std::string_view arg, const std::string& why) {
 // tools, so it is refused rather than guessed), 1..65535. Port 0 is refused as systemd's
 // ListenStream= does: the kernel would pick a random port that no client knows.
 bool parse_port(std::string_view s, std::uint16_t& port) {
-  if (!all_digits(s) || s.size() > 5 || s[0] == '0') {
+  auto v = scan_decimal(s, 1, 65535, LeadingZero::kRefused);
+  if (!v) {
     return false;
   }
-  std::uint32_t v = 0;
-  for (char c : s) {
-    v = v * 10 + static_cast<std::uint32_t>(c - '0');
-  }
-  if (v < 1 || v > 65535) {
-    return false;
-  }
-  port = static_cast<std::uint16_t>(v);
+  port = static_cast<std::uint16_t>(*v);
   return true;
 }
 
@@ -157,72 +150,83 @@ Status parse_unix(std::string_view arg, std::string_view path, ListenSpec& spec)
   return Ok{};
 }
 
-Status parse_host_port(std::string_view arg, std::string_view text, ListenSpec& spec) {
-  if (all_digits(text)) {
-    spec.family = Family::kDualStack;
-    if (!parse_port(text, spec.port)) {
-      return bad(arg, kPortRule);
-    }
-    return Ok{};
+// "[IPV6]:PORT": the address into spec, the port text into `port`.
+Status parse_bracketed(std::string_view arg, std::string_view text, ListenSpec& spec,
+                       std::string_view& port) {
+  std::size_t close = text.find(']');
+  if (close == std::string_view::npos) {
+    return bad(arg, "missing ']' after the IPv6 address");
   }
-  std::string_view host;
-  std::string_view port;
-  if (!text.empty() && text[0] == '[') {
-    std::size_t close = text.find(']');
-    if (close == std::string_view::npos) {
-      return bad(arg, "missing ']' after the IPv6 address");
+  std::string_view host = text.substr(1, close - 1);
+  if (host.find('%') != std::string_view::npos) {
+    return bad(arg, "IPv6 zone ids ('%') are not supported");
+  }
+  if (!parse_ipv6(host, spec.addr)) {
+    return bad(arg, quoted(host) + " is not a numeric IPv6 address");
+  }
+  // An IPv4-mapped address on an IPv6-only socket cannot be bound (ipv6(7)); say what works.
+  if (is_v4_mapped(spec.addr)) {
+    return bad(arg, "IPv4-mapped IPv6 address: write the IPv4 address, as in 127.0.0.1:80");
+  }
+  std::string_view rest = text.substr(close + 1);
+  if (rest.empty()) {
+    return bad(arg, "missing ':PORT' after ']'");
+  }
+  if (rest[0] != ':') {
+    return bad(arg, "expected ':PORT' after ']'");
+  }
+  port = rest.substr(1);
+  spec.family = Family::kIpv6;
+  return Ok{};
+}
+
+bool dotted(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return is_digit(c) || c == '.'; });
+}
+
+// "IPV4:PORT": the address into spec, the port text into `port`.
+Status parse_ipv4_host(std::string_view arg, std::string_view text, ListenSpec& spec,
+                       std::string_view& port) {
+  std::size_t colon = text.find(':');
+  if (colon == std::string_view::npos) {
+    if (text.empty()) {
+      return bad(arg, "missing address");
     }
-    host = text.substr(1, close - 1);
-    if (host.find('%') != std::string_view::npos) {
-      return bad(arg, "IPv6 zone ids ('%') are not supported");
+    if (dotted(text)) {
+      return bad(arg, "missing ':PORT' after the address");
     }
-    if (!parse_ipv6(host, spec.addr)) {
-      return bad(arg, quoted(host) + " is not a numeric IPv6 address");
+    return bad(arg, "expected PORT, IPV4:PORT, [IPV6]:PORT or unix:/PATH");
+  }
+  if (text.find(':', colon + 1) != std::string_view::npos) {
+    return bad(arg, "IPv6 addresses need brackets, as in [::1]:80");
+  }
+  std::string_view host = text.substr(0, colon);
+  port = text.substr(colon + 1);
+  if (host.empty()) {
+    return bad(arg, "missing address before ':' (for all interfaces write just the port)");
+  }
+  if (!parse_ipv4(host, spec.addr)) {
+    // unroot never resolves names: a static binary must not load NSS, and a name that
+    // resolves differently at 3 a.m. must not change what root binds.
+    if (dotted(host)) {
+      return bad(arg, quoted(host) + " is not a numeric IPv4 address");
     }
-    // An IPv4-mapped address on an IPv6-only socket cannot be bound (ipv6(7)); say what works.
-    if (is_v4_mapped(spec.addr)) {
-      return bad(arg, "IPv4-mapped IPv6 address: write the IPv4 address, as in 127.0.0.1:80");
+    return bad(arg, "host names are not resolved; use a numeric address such as 127.0.0.1 or [::1]");
+  }
+  spec.family = Family::kIpv4;
+  return Ok{};
+}
+
+Status parse_host_port(std::string_view arg, std::string_view text, ListenSpec& spec) {
+  std::string_view port = text;
+  if (is_all_digits(text)) {
+    spec.family = Family::kDualStack;
+  } else if (!text.empty() && text[0] == '[') {
+    if (auto s = parse_bracketed(arg, text, spec, port); !s) {
+      return s;
     }
-    std::string_view rest = text.substr(close + 1);
-    if (rest.empty()) {
-      return bad(arg, "missing ':PORT' after ']'");
-    }
-    if (rest[0] != ':') {
-      return bad(arg, "expected ':PORT' after ']'");
-    }
-    port = rest.substr(1);
-    spec.family = Family::kIpv6;
-  } else {
-    std::size_t colon = text.find(':');
-    if (colon == std::string_view::npos) {
-      if (!text.empty() &&
-          std::all_of(text.begin(), text.end(), [](char c) { return is_digit(c) || c == '.'; })) {
-        return bad(arg, "missing ':PORT' after the address");
-      }
-      if (text.empty()) {
-        return bad(arg, "missing address");
-      }
-      return bad(arg, "expected PORT, IPV4:PORT, [IPV6]:PORT or unix:/PATH");
-    }
-    if (text.find(':', colon + 1) != std::string_view::npos) {
-      return bad(arg, "IPv6 addresses need brackets, as in [::1]:80");
-    }
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-    if (host.empty()) {
-      return bad(arg, "missing address before ':' (for all interfaces write just the port)");
-    }
-    if (!parse_ipv4(host, spec.addr)) {
-      // unroot never resolves names: a static binary must not load NSS, and a name that
-      // resolves differently at 3 a.m. must not change what root binds.
-      if (std::all_of(host.begin(), host.end(), [](char c) { return is_digit(c) || c == '.'; })) {
-        return bad(arg, quoted(host) + " is not a numeric IPv4 address");
-      }
-      return bad(arg,
-                 "host names are not resolved; use a numeric address such as 127.0.0.1 or "
-                 "[::1]");
-    }
-    spec.family = Family::kIpv4;
+  } else if (auto s = parse_ipv4_host(arg, text, spec, port); !s) {
+    return s;
   }
   if (!parse_port(port, spec.port)) {
     return bad(arg, kPortRule);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-// options: argv → Options. Pure: no syscalls, no environment, no printing.
+// options: argv → Options, and the --help text, both from one table. Pure: no syscalls, no
+// environment, no printing.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -19,7 +21,7 @@ struct Options {
   bool setsid = false;
   bool allow_new_privs = false;
   std::vector<std::string_view> listen;     // -l/--listen [NAME=]ADDRESS, in order
-  int backlog = -1;                         // --backlog N; -1: the default (see sockets)
+  int backlog = -1;                         // --backlog N; -1: not given
   std::vector<std::string_view> chown;      // -c/--chown PATH, in order
   std::vector<std::string_view> keep_caps;  // --keep-cap CAP, in order
   std::string_view user_spec;               // USER[:GROUP]
@@ -28,7 +30,10 @@ struct Options {
 
 /// Parses argv[1..argc). Options come before USER[:GROUP]; "--" ends them; any unknown option is
 /// an error (fail closed: a typo must not become a user name). Missing USER or COMMAND is an
-/// error unless --help or --version was given.
+/// error unless --help or --version was given. Every error is one line.
 Result<Options> parse_args(int argc, char** argv);
+
+/// The --help text, generated from the option table.
+std::string usage_text();
 
 }  // namespace unroot

@@ -41,7 +41,7 @@ Result<std::optional<int>> supervise(pid_t child, const sigset_t& forward) {
       if (errno == EINTR) {
         continue;
       }
-      return sys_error("--setsid: sigwaitinfo");
+      return Error::from_errno().context("--setsid: sigwaitinfo");
     }
     if (sig != SIGCHLD) {
       // ESRCH only means the child has just ended; its SIGCHLD is on the way.
@@ -55,7 +55,7 @@ Result<std::optional<int>> supervise(pid_t child, const sigset_t& forward) {
         continue;
       }
       if (done < 0) {
-        return sys_error("--setsid: waitpid");
+        return Error::from_errno().context("--setsid: waitpid");
       }
       if (done == 0) {
         break;  // others still running; wait for the next SIGCHLD
@@ -75,7 +75,7 @@ Result<std::optional<int>> start_new_session() {
   sigset_t forward = forwarded_signals();
   sigset_t caller_mask;
   if (::sigprocmask(SIG_BLOCK, &forward, &caller_mask) != 0) {
-    return sys_error("--setsid: sigprocmask");
+    return Error::from_errno().context("--setsid: sigprocmask");
   }
   // A caller that ignores SIGCHLD would have the kernel reap the child at once (waitpid(2)
   // NOTES), and its status would be lost. The child gets the caller's disposition back below.
@@ -99,7 +99,7 @@ Result<std::optional<int>> start_new_session() {
     // If the parent is killed (even with SIGKILL), the command must not run on unsupervised.
     // Set before setsid; checked against a parent that died before the prctl (prctl(2)).
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) {
-      return sys_error("--setsid: prctl PR_SET_PDEATHSIG");
+      return Error::from_errno().context("--setsid: prctl PR_SET_PDEATHSIG");
     }
     if (::getppid() != parent) {
       return Error{"--setsid: unroot's parent process ended before the command started"};
@@ -109,13 +109,13 @@ Result<std::optional<int>> start_new_session() {
     // of the (root) shell that started unroot. Same attack and fix as CVE-2017-5226
     // (bubblewrap --new-session); still open in gosu#37 and su-exec#23.
     if (::setsid() < 0) {
-      return sys_error("--setsid: setsid");
+      return Error::from_errno().context("--setsid: setsid");
     }
     if (::sigaction(SIGCHLD, &caller_chld, nullptr) != 0) {
-      return sys_error("--setsid: restore SIGCHLD");
+      return Error::from_errno().context("--setsid: restore SIGCHLD");
     }
     if (::sigprocmask(SIG_SETMASK, &caller_mask, nullptr) != 0) {
-      return sys_error("--setsid: restore the signal mask");
+      return Error::from_errno().context("--setsid: restore the signal mask");
     }
     return std::optional<int>();
   }

@@ -14,7 +14,7 @@
 #include <cstring>
 #include <utility>
 
-#include "caps.hpp"
+#include "caps.hpp"  // NOLINT(misc-include-cleaner)
 
 namespace unroot {
 namespace {
@@ -35,43 +35,50 @@ Error fail_plain(const ListenSpec& spec, const std::string& why) {
   return Error{"--listen '" + spec.arg + "': " + why};
 }
 
-bool lacks_net_bind_service() {
-  auto caps = read_caps();
-  return caps && (caps->effective & cap_bit(kCapNetBindService)) == 0;
+int socket_type(Transport t) {
+  switch (t) {
+    case Transport::kTcp:
+    case Transport::kUnix:
+      return SOCK_STREAM;
+    case Transport::kUdp:
+      return SOCK_DGRAM;
+  }
+  __builtin_unreachable();
 }
 
 bool set_int_option(int fd, int level, int name, int value) {
   return ::setsockopt(fd, level, name, &value, sizeof value) == 0;
 }
 
-Result<Fd> bind_inet(const ListenSpec& spec, int backlog) {
-  int type = spec.transport == Transport::kTcp ? SOCK_STREAM : SOCK_DGRAM;
-  std::string where = describe(spec);
-  Family family = spec.family;
-  int raw = -1;
+// The socket for a tcp/udp spec; `family` comes back as kIpv4 when the bare port falls back.
+Result<Fd> inet_socket(const ListenSpec& spec, Family& family) {
+  int type = socket_type(spec.transport);
+  family = spec.family;
   if (family == Family::kDualStack) {
-    raw = ::socket(AF_INET6, type | SOCK_CLOEXEC, 0);
+    int raw = ::socket(AF_INET6, type | SOCK_CLOEXEC, 0);
+    if (raw >= 0) {
+      return Fd(raw);
+    }
     // A kernel booted with ipv6.disable=1 (or built without IPv6) has no AF_INET6 at all:
     // fall back to IPv4 on all interfaces, as documented for the bare-port form.
-    if (raw < 0 && errno == EAFNOSUPPORT) {
-      family = Family::kIpv4;
-    } else if (raw < 0) {
+    if (errno != EAFNOSUPPORT) {
       return fail(spec, "socket");
     }
+    family = Family::kIpv4;
   }
+  int raw = ::socket(family == Family::kIpv4 ? AF_INET : AF_INET6, type | SOCK_CLOEXEC, 0);
   if (raw < 0) {
-    raw = ::socket(family == Family::kIpv4 ? AF_INET : AF_INET6, type | SOCK_CLOEXEC, 0);
-    if (raw < 0) {
-      return fail(spec, "socket");
-    }
+    return fail(spec, "socket");
   }
-  Fd fd(raw);
+  return Fd(raw);
+}
 
+Status set_inet_options(const ListenSpec& spec, int fd, Family family) {
   if (spec.transport == Transport::kTcp) {
     // A restarted container must be able to bind while old connections sit in TIME_WAIT
     // (socket(7) SO_REUSEADDR). Not for UDP: there it lets a second socket bind the same port
     // and take a share of the datagrams.
-    if (!set_int_option(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1)) {
+    if (!set_int_option(fd, SOL_SOCKET, SO_REUSEADDR, 1)) {
       return fail(spec, "setsockopt SO_REUSEADDR");
     }
   }
@@ -80,12 +87,15 @@ Result<Fd> bind_inet(const ListenSpec& spec, int backlog) {
     // the bare port is dual-stack, an explicit [addr] is IPv6 only and may share its port with
     // an explicit IPv4 --listen.
     int v6only = family == Family::kIpv6 ? 1 : 0;
-    if (!set_int_option(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, v6only)) {
+    if (!set_int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only)) {
       return fail(spec, "setsockopt IPV6_V6ONLY");
     }
   }
+  return Ok{};
+}
 
-  int rc = -1;
+// bind(2) on the spec's address in `family`; `where` names the address for messages.
+int bind_address(const ListenSpec& spec, int fd, Family family, std::string& where) {
   if (family == Family::kIpv4) {
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
@@ -97,32 +107,40 @@ Result<Fd> bind_inet(const ListenSpec& spec, int backlog) {
       where = std::string(spec.transport == Transport::kTcp ? "tcp" : "udp") +
               " 0.0.0.0:" + std::to_string(spec.port) + " (the kernel has no IPv6)";
     }
-    rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
-  } else {
-    sockaddr_in6 sa{};
-    sa.sin6_family = AF_INET6;
-    sa.sin6_port = htons(spec.port);
-    std::memcpy(&sa.sin6_addr, spec.addr.data(), 16);  // all zero for the bare port: [::]
-    rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+    return ::bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
   }
-  if (rc != 0) {
+  sockaddr_in6 sa{};
+  sa.sin6_family = AF_INET6;
+  sa.sin6_port = htons(spec.port);
+  std::memcpy(&sa.sin6_addr, spec.addr.data(), 16);  // all zero for the bare port: [::]
+  return ::bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+}
+
+Result<Fd> bind_inet(const ListenSpec& spec, int backlog, const std::string& denied_hint) {
+  Family family = spec.family;
+  auto fd = inet_socket(spec, family);
+  if (!fd) {
+    return fd.error();
+  }
+  if (auto s = set_inet_options(spec, fd->get(), family); !s) {
+    return s.error();
+  }
+  std::string where = describe(spec);
+  if (bind_address(spec, fd->get(), family, where) != 0) {
     int err = errno;
     // bind(2): EACCES for a port below net.ipv4.ip_unprivileged_port_start without
     // CAP_NET_BIND_SERVICE (capabilities(7)), as after docker run --cap-drop NET_BIND_SERVICE
-    // or Kubernetes' drop: [ALL]. Name the capability when that is the cause.
-    if (err == EACCES && lacks_net_bind_service()) {
-      return Error{"--listen '" + spec.arg + "': bind " + where +
-                       ": missing capability CAP_NET_BIND_SERVICE; add it to the container "
-                       "(e.g. --cap-add NET_BIND_SERVICE) or use a port from 1024 up",
-                   err};
+    // or Kubernetes' drop: [ALL]. Plan's hint names the capability when that is the cause.
+    if (err == EACCES && !denied_hint.empty()) {
+      return Error{"--listen '" + spec.arg + "': bind " + where + ": " + denied_hint, err};
     }
     errno = err;
     return fail(spec, "bind", where);
   }
-  if (spec.transport == Transport::kTcp && ::listen(fd.get(), backlog) != 0) {
+  if (spec.transport == Transport::kTcp && ::listen(fd->get(), backlog) != 0) {
     return fail(spec, "listen", where);
   }
-  return fd;
+  return std::move(*fd);
 }
 
 // Splits a unix socket path into its directory and final name. listen_addr guarantees an
@@ -391,18 +409,29 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner, Fd*
   return fd;
 }
 
+Result<Fd> bind_one(const ListenSpec& spec, int backlog, SocketOwner owner,
+                   const std::string& denied_hint, Fd* dir_out) {
+  switch (spec.transport) {
+    case Transport::kTcp:
+    case Transport::kUdp:
+      return bind_inet(spec, backlog, denied_hint);
+    case Transport::kUnix:
+      return bind_unix(spec, backlog, owner, dir_out);
+  }
+  __builtin_unreachable();
+}
+
 }  // namespace
 
 Result<std::vector<Fd>> bind_listen_sockets(const std::vector<ListenSpec>& specs, int backlog,
-                                            SocketOwner owner) {
+                                            SocketOwner owner, const std::string& denied_hint) {
   std::vector<Fd> out;
   out.reserve(specs.size());
   std::vector<Fd> dirs;  // the checked directory of each unix socket made so far, else none
   dirs.reserve(specs.size());
   for (const ListenSpec& spec : specs) {
     Fd dir;
-    Result<Fd> fd = spec.transport == Transport::kUnix ? bind_unix(spec, backlog, owner, &dir)
-                                                       : bind_inet(spec, backlog);
+    Result<Fd> fd = bind_one(spec, backlog, owner, denied_hint, &dir);
     if (!fd) {
       // Leave nothing half-done: remove the socket files this run created (they are ours and
       // nobody listens on them) before reporting. Through the directory each was created in,
@@ -429,7 +458,8 @@ Result<std::vector<Fd>> bind_listen_sockets(const std::vector<ListenSpec>& specs
   return out;
 }
 
-Result<std::vector<FdMove>> place_listen_fds(std::vector<Fd> sockets) {
+Result<std::vector<FdMove>> place_listen_fds(std::vector<Fd> sockets,
+                                             const std::vector<InheritedFd>& inherited) {
   std::vector<FdMove> moves;
   if (sockets.empty()) {
     return moves;
@@ -437,34 +467,35 @@ Result<std::vector<FdMove>> place_listen_fds(std::vector<Fd> sockets) {
   const int first = 3;  // sd_listen_fds(3): SD_LISTEN_FDS_START
   const int top = first + static_cast<int>(sockets.size());
 
-  // 1. Lift our sockets above the target range, so that whatever is still in 3..top-1
-  //    afterwards was inherited (contract in sockets.hpp).
+  // 1. Lift our sockets above the target range.
   for (Fd& s : sockets) {
     if (s.get() >= top) {
       continue;
     }
     int hi = ::fcntl(s.get(), F_DUPFD_CLOEXEC, top);
     if (hi < 0) {
-      int saved = errno;
-      return Error{"move a --listen socket above fd " + std::to_string(top - 1), saved};
+      return Error::from_errno().context("move a --listen socket above fd " +
+                                         std::to_string(top - 1));
     }
     s = Fd(hi);
   }
-  // 2. Move inherited descriptors out of the way, keeping their close-on-exec flag: the
+  // 2. Move the inherited descriptors out of the way, keeping their close-on-exec flag: the
   //    command still gets what it would have got, at a higher number, and nothing is clobbered.
-  for (int target = first; target < top; ++target) {
-    int flags = ::fcntl(target, F_GETFD);
-    if (flags < 0) {
-      continue;  // EBADF: free
-    }
-    int cmd = (flags & FD_CLOEXEC) != 0 ? F_DUPFD_CLOEXEC : F_DUPFD;
-    int moved = ::fcntl(target, cmd, top);
+  for (const InheritedFd& in : inherited) {
+    int moved = ::fcntl(in.fd, in.cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, top);
     if (moved < 0) {
-      int saved = errno;
-      return Error{"move inherited fd " + std::to_string(target) + " out of the way", saved};
+      return Error::from_errno().context("move inherited fd " + std::to_string(in.fd) +
+                                         " out of the way");
     }
-    ::close(target);
-    moves.push_back(FdMove{target, moved});
+    ::close(in.fd);
+    moves.push_back(FdMove{in.fd, moved});
+  }
+  // Whatever is still open in the range is ours and would be overwritten, then closed again by
+  // its owner after exec had the socket: refuse rather than hand the command a wrong fd 3.
+  for (int fd = first; fd < top; ++fd) {
+    if (::fcntl(fd, F_GETFD) >= 0) {
+      return Error{"fd " + std::to_string(fd) + " is still open where a --listen socket goes"};
+    }
   }
   // 3. dup2 clears FD_CLOEXEC on the new descriptor (dup(2)): exactly these survive execve.
   //    The high copies are O_CLOEXEC and are closed when `sockets` goes out of scope.

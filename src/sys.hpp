@@ -7,11 +7,14 @@
 #include <unistd.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "result.hpp"
+
+struct statx;
 
 namespace unroot {
 
@@ -88,5 +91,16 @@ void push_path_components(std::vector<std::string>& stack, std::string_view path
 
 /// write() all of data to fd, retrying EINTR and short writes.
 Status write_all(int fd, const void* data, std::size_t size);
+
+/// openat(2) with O_CLOEXEC added, retried on EINTR. The syscall's result: a descriptor, or -1
+/// with errno set (read it next, before any other call).
+int open_at(int dirfd, const char* name, int flags);
+
+/// openat2(2) (Linux 5.6) with O_CLOEXEC added and `resolve` (RESOLVE_NO_XDEV, ...), retried on
+/// EINTR; through syscall(2), since musl 1.2.3 has no wrapper. Same result convention.
+int open_at2(int dirfd, const char* name, int flags, std::uint64_t resolve);
+
+/// statx(2) through syscall(2) (musl 1.2.3 has no wrapper): 0, or -1 with errno set.
+int statx_at(int dirfd, const char* name, int flags, unsigned mask, struct statx* out);
 
 }  // namespace unroot

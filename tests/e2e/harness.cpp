@@ -63,9 +63,33 @@ bool is_root() { return ::geteuid() == 0; }
 
 std::string unroot_bin() {
   const char* env = std::getenv("UNROOT_BIN");  // lets the same cases run the musl build
-  return env != nullptr && *env != '\0' ? env : UNROOT_BIN;
+  return reachable(env != nullptr && *env != '\0' ? env : UNROOT_BIN);
 }
-std::string idprobe_bin() { return IDPROBE_BIN; }
+std::string reachable(const std::string& path) {
+  // The build tree may sit where the test users cannot look (a clone under /root, mode 0700):
+  // the probes run as those users, so each is copied once into a world-readable directory.
+  static std::map<std::string, std::string> copies;
+  static std::string dir;
+  if (auto it = copies.find(path); it != copies.end()) {
+    return it->second;
+  }
+  if (dir.empty()) {
+    char tmpl[] = "/tmp/unroot-e2e-tools-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    dir = tmpl;
+    REQUIRE(::chmod(dir.c_str(), 0755) == 0);
+    std::atexit([] { std::filesystem::remove_all(dir); });
+  }
+  std::string copy = dir + "/" + std::filesystem::path(path).filename().string();
+  std::filesystem::copy_file(path, copy, std::filesystem::copy_options::overwrite_existing);
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  REQUIRE(::chmod(copy.c_str(), (st.st_mode & 0111) != 0 ? 0755 : 0644) == 0);
+  copies[path] = copy;
+  return copy;
+}
+
+std::string idprobe_bin() { return reachable(IDPROBE_BIN); }
 std::string fixtures_dir() { return FIXTURES_DIR; }
 
 std::string read_file(const std::string& path) {

@@ -68,6 +68,9 @@ struct EtcFixture {
 std::map<std::string, std::string> parse_probe(const std::string& out);
 
 std::string unroot_bin();
+/// A copy of the file at `path` in a directory every user can read (made once per run, removed
+/// at exit), for programs the tests run as an unprivileged user.
+std::string reachable(const std::string& path);
 std::string idprobe_bin();
 std::string fixtures_dir();
 std::string read_file(const std::string& path);

@@ -34,7 +34,7 @@ using namespace e2e;
 
 namespace {
 
-std::string attackprobe_bin() { return ATTACKPROBE_BIN; }
+std::string attackprobe_bin() { return e2e::reachable(ATTACKPROBE_BIN); }
 std::string basic_etc() { return fixtures_dir() + "/basic"; }
 
 void require_root() {
@@ -679,7 +679,7 @@ TEST_CASE("--setsid with --listen: the sockets and LISTEN_PID follow the command
   require_root();
   RunOptions o;
   o.new_netns = true;
-  auto r = unroot({"--setsid", "--listen", "http=127.0.0.1:80", "nobody", LISTEN_PROBE_BIN}, o);
+  auto r = unroot({"--setsid", "--listen", "http=127.0.0.1:80", "nobody", e2e::reachable(LISTEN_PROBE_BIN)}, o);
   INFO("stderr: " << r.err);
   CHECK(r.exit_code == 0);  // listen_probe checks LISTEN_PID == its own pid, fds, names
   CHECK_THAT(r.out, Catch::Contains("listen_fds=1 names=http"));

@@ -51,8 +51,8 @@ void require_root() {
 }
 
 std::string basic_etc() { return fixtures_dir() + "/basic"; }
-std::string probe_bin() { return LISTEN_PROBE_BIN; }
-std::string server_js() { return NODE_SERVER_JS; }
+std::string probe_bin() { return e2e::reachable(LISTEN_PROBE_BIN); }
+std::string server_js() { return e2e::reachable(NODE_SERVER_JS); }
 
 // The node binary on this machine. CI installs Debian's nodejs when it is missing (.ci/run); a
 // missing node is a failure, not a skip, so the Node.js cases cannot silently vanish.
