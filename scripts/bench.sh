@@ -92,7 +92,8 @@ if ((have_musl)); then
   # The floor is linked static-pie like build/unroot-musl (cmake/musl.cmake), by hand: musl-gcc's
   # specs file has no -static-pie. Its libdir is the -L in that specs file.
   musl_specs=$(grep -o '[^"'\'' ]*musl-gcc\.specs' "$(command -v musl-gcc)" | head -1)
-  musl_lib=$(sed -n 's/.*-L\([^ ]*\).*/\1/p' "$musl_specs" | head -1)
+  musl_lib=$(grep -o -- '-L[^ ]\+' "$musl_specs" | head -1)
+  musl_lib=${musl_lib#-L}
   musl-gcc "${cflags[@]}" -fPIE -c -o "$work/floor.o" "$repo/scripts/bench/floor.c"
   gcc -static-pie -nostdlib -nostartfiles -s -o "$work/floor" "$musl_lib/rcrt1.o" "$musl_lib/crti.o" \
     "$(gcc -print-file-name=crtbeginS.o)" "$work/floor.o" "$musl_lib/libc.a" "$(gcc -print-libgcc-file-name)" \
