@@ -42,7 +42,7 @@ namespace {
 // to malloc. The bump is atomic, so this stays correct if a thread ever allocates.
 namespace {
 
-constexpr std::size_t kArenaSize = 64 * 1024;
+constexpr std::size_t kArenaSize = std::size_t{64} * 1024;
 constexpr std::size_t kAlign = __STDCPP_DEFAULT_NEW_ALIGNMENT__;
 alignas(kAlign) unsigned char g_arena[kArenaSize];
 std::atomic<std::size_t> g_arena_used{0};
