@@ -95,8 +95,9 @@ if ((have_musl)); then
   musl_lib=$(grep -o -- '-L[^ ]\+' "$musl_specs" | head -1)
   musl_lib=${musl_lib#-L}
   musl-gcc "${cflags[@]}" -fPIE -c -o "$work/floor.o" "$repo/scripts/bench/floor.c"
-  gcc -static-pie -nostdlib -nostartfiles -s -o "$work/floor" "$musl_lib/rcrt1.o" "$musl_lib/crti.o" \
-    "$(gcc -print-file-name=crtbeginS.o)" "$work/floor.o" "$musl_lib/libc.a" "$(gcc -print-libgcc-file-name)" \
+  gcc -static-pie -nostdlib -nostartfiles -s -o "$work/floor" \
+    "$musl_lib/rcrt1.o" "$musl_lib/crti.o" "$(gcc -print-file-name=crtbeginS.o)" \
+    "$work/floor.o" "$musl_lib/libc.a" "$(gcc -print-libgcc-file-name)" \
     "$(gcc -print-file-name=crtendS.o)" "$musl_lib/crtn.o"
   noop_kind="static, musl"
 else

@@ -116,9 +116,10 @@ else
 fi
 
 # Defined (T, W), not a weak undefined reference (w): privdrop's own reference is one of those.
-if nm "$bin" 2> /dev/null | awk '$2 ~ /^[TW]$/ && $3 == "pthread_create" { found = 1 } END { exit !found }'; then
+if nm "$bin" 2> /dev/null |
+  awk '$2 ~ /^[TW]$/ && $3 == "pthread_create" { found = 1 } END { exit !found }'; then
   if ((single_threaded)); then
-    fail "pthread_create is linked: the process could have threads (privdrop falls back to libc's set*id)"
+    fail "pthread_create is linked: the process could have threads (libc's set*id are used)"
   else
     echo "note: $bin: pthread_create is linked: privdrop uses libc's all-thread set*id wrappers"
   fi
