@@ -136,9 +136,8 @@ target_compile_options(unroot-musl PRIVATE
   -nostdinc ${_sys}
   -include "${CMAKE_CURRENT_SOURCE_DIR}/src/musl_prelude.hpp"
   # Size over speed: start-up cost is exec + page faults, and unroot runs once per container.
-  # Measured on the part-1 core (stripped bytes): -Os 100,072; + -flto 87,784; + no unwind
-  # tables 79,512 (83,608 after part 1's review fixes). -flto inlines and drops across files. Unwind tables (.eh_frame, 10 KB) serve
-  # only exceptions, which src/ does not have, and debuggers, which use the unstripped binary.
+  # -flto inlines and drops across files. Unwind tables (.eh_frame, ~10 KB) serve only
+  # exceptions, which src/ does not have, and debuggers, which use the unstripped binary.
   -Os -flto -fno-asynchronous-unwind-tables -fno-unwind-tables
   -ffunction-sections -fdata-sections)
 

@@ -3,7 +3,7 @@
 # check-binary.sh: structural facts about a built unroot that must stay true. Run it on the
 # UNSTRIPPED binary (the symbol check needs the symbol table).
 #
-#   scripts/check-binary.sh [--max-stripped-size BYTES] BINARY
+#   scripts/check-binary.sh [--single-threaded] [--max-stripped-size BYTES] BINARY
 #
 # Checks, each because:
 #   - `file` says static-pie: static, so it runs in any image (scratch, distroless, busybox) and in
@@ -15,13 +15,22 @@
 #     these go through NSS, which in a static glibc binary dlopen()s modules from the image as root
 #     (glibc's static-linking warning), and would make the result depend on nsswitch.conf. unroot
 #     reads /etc/passwd and /etc/group itself.
+#   - whether pthread_create is linked. It is reported, not judged: src/privdrop.cpp makes the
+#     set*id calls as raw syscalls only when it is not (a weak reference, null then), because the
+#     libc wrappers exist to apply each change to every thread (nptl(7)) and a process that cannot
+#     create a thread has one. --single-threaded makes a linked pthread_create a failure.
 #   - with --max-stripped-size, a stripped copy is at most BYTES (what ships; size is a feature).
 # Exit status: 0 all checks passed; 1 a check failed; 2 usage or missing tools.
 set -euo pipefail
 
 max_size=""
+single_threaded=0
 while (($#)); do
   case "$1" in
+    --single-threaded)
+      single_threaded=1
+      shift
+      ;;
     --max-stripped-size)
       [[ $# -ge 2 && $2 =~ ^[0-9]+$ ]] || {
         echo "check-binary.sh: --max-stripped-size needs a number of bytes" >&2
@@ -38,7 +47,7 @@ while (($#)); do
   esac
 done
 if [[ $# -ne 1 ]]; then
-  echo "usage: check-binary.sh [--max-stripped-size BYTES] BINARY" >&2
+  echo "usage: check-binary.sh [--single-threaded] [--max-stripped-size BYTES] BINARY" >&2
   exit 2
 fi
 bin=$1
@@ -104,6 +113,18 @@ else
   else
     pass "no NSS lookups (getpw*, getgr*, initgroups, getgrouplist, getaddrinfo)"
   fi
+fi
+
+# Defined (T, W), not a weak undefined reference (w): privdrop's own reference is one of those.
+if nm "$bin" 2> /dev/null |
+  awk '$2 ~ /^[TW]$/ && $3 == "pthread_create" { found = 1 } END { exit !found }'; then
+  if ((single_threaded)); then
+    fail "pthread_create is linked: the process could have threads (libc's set*id are used)"
+  else
+    echo "note: $bin: pthread_create is linked: privdrop uses libc's all-thread set*id wrappers"
+  fi
+else
+  pass "single-threaded: no pthread_create linked (privdrop makes raw set*id syscalls)"
 fi
 
 if [[ -n $max_size ]]; then

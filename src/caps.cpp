@@ -207,6 +207,35 @@ std::string cap_list(CapMask mask) {
   return out.empty() ? "none" : out;
 }
 
+namespace {
+
+// The last capability the kernel knows: PR_CAPBSET_READ fails with EINVAL past it (prctl(2)).
+// Probing avoids /proc/sys/kernel/cap_last_cap, which a chroot may lack. The kernel this table
+// was written for is tried first (two calls); any other is found by bisection over 0..63 (six).
+int probe_last_cap() {
+  auto known = [](int cap) { return ::prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; };
+  int guess = static_cast<int>(kCapNames.size()) - 1;
+  if (known(guess) && !known(guess + 1)) {
+    return guess;
+  }
+  if (!known(0)) {
+    return -1;
+  }
+  int lo = 0;   // known
+  int hi = 64;  // unknown (CapMask has 64 bits)
+  while (hi - lo > 1) {
+    int mid = lo + (hi - lo) / 2;
+    if (known(mid)) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+}  // namespace
+
 Result<CapState> read_caps() {
   CapState st;
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
@@ -218,17 +247,17 @@ Result<CapState> read_caps() {
   st.effective = join(data[0].effective, data[1].effective);
   st.permitted = join(data[0].permitted, data[1].permitted);
   st.inheritable = join(data[0].inheritable, data[1].inheritable);
-  // The last capability the kernel knows: PR_CAPBSET_READ fails with EINVAL past it
-  // (prctl(2)). Probing avoids /proc/sys/kernel/cap_last_cap, which a chroot may lack.
-  int last = -1;
-  for (int cap = 0; cap < 64; ++cap) {
-    int r = ::prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
-    if (r < 0) {
-      break;
-    }
-    last = cap;
-    if (r == 1) {
-      st.bounding |= cap_bit(cap);
+  st.last_cap = probe_last_cap();
+  if (st.last_cap < 0) {
+    return Error::from_errno().context("prctl PR_CAPBSET_READ");
+  }
+  // Only bits in both permitted and inheritable are probed: the kernel never lets a capability
+  // be ambient unless it is both (capabilities(7), "Ambient capability set"), and lowering either
+  // lowers the ambient bit. A root process usually has an empty inheritable set: no probes.
+  CapMask could_be_ambient = st.permitted & st.inheritable;
+  for (int cap = 0; cap <= st.last_cap; ++cap) {
+    if ((could_be_ambient & cap_bit(cap)) == 0) {
+      continue;
     }
     int a = ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0);
     if (a < 0 && errno != EINVAL) {
@@ -238,11 +267,21 @@ Result<CapState> read_caps() {
       st.ambient |= cap_bit(cap);
     }
   }
-  if (last < 0) {
-    return Error::from_errno().context("prctl PR_CAPBSET_READ");
-  }
-  st.last_cap = last;
   return st;
+}
+
+Result<CapMask> read_bounding(int last_cap) {
+  CapMask bounding = 0;
+  for (int cap = 0; cap <= last_cap; ++cap) {
+    int r = ::prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+    if (r < 0) {
+      return Error::from_errno().context("prctl PR_CAPBSET_READ " + cap_name(cap));
+    }
+    if (r == 1) {
+      bounding |= cap_bit(cap);
+    }
+  }
+  return bounding;
 }
 
 Status set_caps(CapMask effective, CapMask permitted, CapMask inheritable) {
@@ -273,6 +312,13 @@ Status drop_bounding_except(CapMask keep, int last_cap) {
 }
 
 Status set_ambient(CapMask keep, int last_cap) {
+  // Called after set_caps(keep, keep, keep): capset(2) lowering a permitted or inheritable bit
+  // lowers the ambient bit too (capabilities(7), "Ambient capability set"), so with nothing kept
+  // the ambient set is already empty and PR_CAP_AMBIENT_CLEAR_ALL would change nothing.
+  // verify_identity still reads the sets back.
+  if (keep == 0) {
+    return Ok{};
+  }
   if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) {
     return Error::from_errno().context("clear the ambient capability set");
   }

@@ -339,29 +339,91 @@ Result<std::vector<ListenSpec>> parse_listen_all(const std::vector<std::string_v
   return specs;
 }
 
+std::string ipv4_text(const std::array<std::uint8_t, 4>& addr) {
+  std::string out;
+  for (std::size_t i = 0; i < addr.size(); ++i) {
+    if (i > 0) {
+      out += '.';
+    }
+    unsigned v = addr[i];
+    if (v >= 100) {
+      out += static_cast<char>('0' + v / 100);
+    }
+    if (v >= 10) {
+      out += static_cast<char>('0' + v / 10 % 10);
+    }
+    out += static_cast<char>('0' + v % 10);
+  }
+  return out;
+}
+
+// Our own formatter rather than inet_ntop(3): musl's formats with snprintf, which would bring
+// printf (~13 KB) into the binary for this one use.
+std::string ipv6_text(const std::array<std::uint8_t, 16>& addr) {
+  std::array<unsigned, 8> words{};
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    words[i] = static_cast<unsigned>(addr[2 * i] << 8 | addr[2 * i + 1]);
+  }
+  // RFC 5952 section 5: an IPv4-mapped address ends in dotted decimal.
+  std::size_t n_words = is_v4_mapped(addr) ? 6 : 8;
+  // RFC 5952 section 4.2: "::" replaces the longest run of zero words, the first of equal runs,
+  // and never a single zero word.
+  std::size_t best = 0;
+  std::size_t best_len = 0;
+  for (std::size_t i = 0; i < n_words;) {
+    std::size_t j = i;
+    while (j < n_words && words[j] == 0) {
+      ++j;
+    }
+    if (j - i > best_len) {
+      best = i;
+      best_len = j - i;
+    }
+    i = j == i ? i + 1 : j;
+  }
+  if (best_len < 2) {
+    best_len = 0;
+  }
+  constexpr std::string_view kHex = "0123456789abcdef";  // section 4.3: lowercase
+  std::string out;
+  for (std::size_t i = 0; i < n_words; ++i) {
+    if (best_len > 0 && i == best) {
+      out += "::";
+      i += best_len - 1;
+      continue;
+    }
+    if (!out.empty() && out.back() != ':') {
+      out += ':';
+    }
+    // Section 4.1: no leading zeros.
+    bool started = false;
+    for (int shift = 12; shift >= 0; shift -= 4) {
+      unsigned digit = (words[i] >> shift) & 0xf;
+      if (digit != 0 || started || shift == 0) {
+        out += kHex[digit];
+        started = true;
+      }
+    }
+  }
+  if (n_words == 6) {
+    if (out.back() != ':') {
+      out += ':';
+    }
+    out += ipv4_text({addr[12], addr[13], addr[14], addr[15]});
+  }
+  return out;
+}
+
 std::string address_text(const ListenSpec& spec) {
   switch (spec.family) {
     case Family::kUnix:
       return spec.path;
     case Family::kDualStack:
       return "[::]";
-    case Family::kIpv4: {
-      char buf[INET_ADDRSTRLEN] = {};
-      in_addr a{};
-      std::memcpy(&a, spec.addr.data(), 4);
-      ::inet_ntop(AF_INET, &a, buf, sizeof buf);
-      return buf;
-    }
-    case Family::kIpv6: {
-      char buf[INET6_ADDRSTRLEN] = {};
-      in6_addr a{};
-      std::memcpy(&a, spec.addr.data(), 16);
-      ::inet_ntop(AF_INET6, &a, buf, sizeof buf);
-      std::string out = "[";
-      out += buf;
-      out += ']';
-      return out;
-    }
+    case Family::kIpv4:
+      return ipv4_text({spec.addr[0], spec.addr[1], spec.addr[2], spec.addr[3]});
+    case Family::kIpv6:
+      return "[" + ipv6_text(spec.addr) + "]";
   }
   return {};
 }

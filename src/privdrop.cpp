@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -19,6 +20,50 @@ namespace unroot {
 namespace {
 
 std::string id_str(std::uint32_t id) { return std::to_string(id); }
+
+// The kernel keeps credentials per thread; POSIX wants them per process, so the libc wrappers
+// of setresuid, setresgid and setgroups apply each change to every thread (nptl(7), "setxid"):
+// musl signals each thread (__synccall: three rt_sigprocmask per call even with one thread).
+// With one thread the bare syscall does the same work. One thread is a fact of the link: when
+// nothing calls pthread_create it is not linked, and this weak reference to it is null
+// (scripts/check-binary.sh reports it). If it is linked, the libc wrappers are used.
+#pragma weak pthread_create
+bool single_threaded() { return &pthread_create == nullptr; }
+
+// The 32-bit ABIs (i386, arm) kept the 16-bit-id calls under the old names; the 32-bit-id
+// calls are the *32 ones (syscalls(2)).
+#ifdef SYS_setresuid32
+constexpr long kSysSetresuid = SYS_setresuid32;
+constexpr long kSysSetresgid = SYS_setresgid32;
+constexpr long kSysSetgroups = SYS_setgroups32;
+#else
+constexpr long kSysSetresuid = SYS_setresuid;
+constexpr long kSysSetresgid = SYS_setresgid;
+constexpr long kSysSetgroups = SYS_setgroups;
+#endif
+
+int set_resuid(uid_t r, uid_t e, uid_t s) {
+  if (single_threaded()) {
+    return static_cast<int>(
+        ::syscall(kSysSetresuid, static_cast<long>(r), static_cast<long>(e), static_cast<long>(s)));
+  }
+  return ::setresuid(r, e, s);
+}
+
+int set_resgid(gid_t r, gid_t e, gid_t s) {
+  if (single_threaded()) {
+    return static_cast<int>(
+        ::syscall(kSysSetresgid, static_cast<long>(r), static_cast<long>(e), static_cast<long>(s)));
+  }
+  return ::setresgid(r, e, s);
+}
+
+int set_groups_raw(std::size_t n, const gid_t* list) {
+  if (single_threaded()) {
+    return static_cast<int>(::syscall(kSysSetgroups, static_cast<long>(n), list));
+  }
+  return ::setgroups(n, list);
+}
 
 /// In a user namespace, setgroups(2) is denied once /proc/self/setgroups says "deny"
 /// (user_namespaces(7)), and ids outside uid_map are EINVAL. Say that instead of a bare errno.
@@ -40,7 +85,7 @@ Status fail_switch(std::string what, int err, const char* map_file, const char* 
 /// "deny" (rootless runtimes), EINVAL for a gid outside gid_map.
 Status set_groups(const std::vector<std::uint32_t>& ids) {
   std::vector<gid_t> groups(ids.begin(), ids.end());
-  if (::setgroups(groups.size(), groups.data()) == 0) {
+  if (set_groups_raw(groups.size(), groups.data()) == 0) {
     return Ok{};
   }
   int err = errno;
@@ -119,7 +164,7 @@ Status switch_root_groups(const DropSpec& spec) {
   if (auto s = set_groups(spec.groups); !s) {
     return s;
   }
-  if (::setresgid(spec.gid, spec.gid, spec.gid) != 0) {
+  if (set_resgid(spec.gid, spec.gid, spec.gid) != 0) {
     return fail_switch("setresgid " + id_str(spec.gid), errno, "/proc/self/gid_map", "the id is");
   }
   return Ok{};
@@ -145,7 +190,7 @@ Status switch_from_root(const DropSpec& spec) {
   if (auto s = switch_root_groups(spec); !s) {
     return s;
   }
-  if (::setresuid(spec.uid, spec.uid, spec.uid) != 0) {
+  if (set_resuid(spec.uid, spec.uid, spec.uid) != 0) {
     return fail_switch("setresuid " + id_str(spec.uid), errno, "/proc/self/uid_map", "the id is");
   }
   // The kernel keeps the inheritable set across setuid (capabilities(7)); with ambient
@@ -171,15 +216,15 @@ Status try_to_regain_root(const DropSpec& spec) {
   // Each call must fail; if one succeeds, we are root again and must not run the command at
   // all (main exits 125). setresgid(0) is only a test when the target gid is not 0: an
   // unprivileged process may always set the gid it already has.
-  if (auto st = expect_refused(::setresuid(0, 0, 0), "setresuid(0, 0, 0)"); !st) {
+  if (auto st = expect_refused(set_resuid(0, 0, 0), "setresuid(0, 0, 0)"); !st) {
     return st;
   }
   if (spec.gid != 0) {
-    if (auto st = expect_refused(::setresgid(0, 0, 0), "setresgid(0, 0, 0)"); !st) {
+    if (auto st = expect_refused(set_resgid(0, 0, 0), "setresgid(0, 0, 0)"); !st) {
       return st;
     }
   }
-  return expect_refused(::setgroups(0, nullptr), "setgroups");
+  return expect_refused(set_groups_raw(0, nullptr), "setgroups");
 }
 
 }  // namespace
@@ -208,6 +253,14 @@ Status drop_privileges(const DropSpec& spec) {
   auto now = read_caller();
   if (!now) {
     return now.error().context("verify");
+  }
+  // The bounding set is read back only where it was dropped: elsewhere it is left as it was.
+  if (spec.drop_bounding) {
+    auto bounding = read_bounding(spec.last_cap);
+    if (!bounding) {
+      return bounding.error().context("verify");
+    }
+    now->caps.bounding = *bounding;
   }
   if (auto s = compare_with_spec(*now, spec); !s) {
     return s;
