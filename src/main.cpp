@@ -45,6 +45,11 @@ constexpr char kUsage[] =
     "      --keep-cap CAP      keep one capability (e.g. NET_BIND_SERVICE) across the switch\n"
     "      --setsid            run COMMAND in a new session, without the controlling terminal\n"
     "                          (unroot forks and waits: COMMAND gets a PID of its own)\n"
+    "      --init              stay as COMMAND's init: fork, forward signals, reap every\n"
+    "                          child, exit with COMMAND's status (128+N for signal N)\n"
+    "      --init-group        with --init: signal COMMAND's whole process group\n"
+    "      --init-wait SECONDS with --init: let other children run on this long (0-3600,\n"
+    "                          default 0) after COMMAND ends, then SIGKILL them\n"
     "      --allow-new-privs   do not set no_new_privs (lets setuid programs such as su work)\n"
     "\n"
     "Exit status: 125 unroot failed, 126 COMMAND not executable, 127 COMMAND not found,\n"
@@ -225,24 +230,29 @@ int main(int argc, char** argv, char** envp) {
   if (auto s = unroot::switch_identity(*plan); !s) {
     return report(s.error(), kExitOwnError);
   }
-  if (plan->setsid) {
+  if (plan->session.fork) {
     // After the switch, so the parent that stays behind is as unprivileged as the command.
-    auto forked = unroot::start_new_session();
+    const char* what =
+        plan->session.kill_rest != unroot::KillRest::kNone ? "--init: " : "--setsid: ";
+    if (opts->verbose) {
+      std::string text = unroot::describe_session(plan->session);
+      std::string lines;
+      for (std::size_t at = 0; at < text.size();) {
+        std::size_t nl = text.find('\n', at);
+        lines += std::string(kProg) + ": " + text.substr(at, nl - at) + "\n";
+        at = nl + 1;
+      }
+      (void)unroot::write_all(STDERR_FILENO, lines.data(), lines.size());
+    }
+    auto forked = unroot::start_supervised(plan->session, plan->env);
     if (!forked) {
-      return report(forked.error(), kExitOwnError);
+      Error e = forked.error();
+      e.what = what + e.what;
+      return report(e, kExitOwnError);
     }
     if (*forked) {
-      return unroot::exit_code_for(**forked);  // the parent: leave as the command left
-    }
-    // The child has a new PID: socket activation's LISTEN_PID must name it (sd_listen_fds(3)
-    // ignores the fds otherwise). Only a value naming unroot itself is rewritten: set by unroot
-    // for --listen, or by a supervisor that started unroot. LISTEN_PIDFDID identifies unroot's
-    // process too and cannot be made true for the child, so it goes (sd_listen_fds then
-    // checks the PID alone).
-    const std::string own_pid = std::to_string(caller->pid);
-    if (auto v = unroot::find_env(plan->env, "LISTEN_PID"); v && *v == own_pid) {
-      unroot::set_env(plan->env, "LISTEN_PID", std::to_string(::getpid()));
-      unroot::unset_env(plan->env, "LISTEN_PIDFDID");
+      // The supervisor: leave as the command left.
+      return unroot::exit_code_for(plan->session, **forked);
     }
   }
   std::vector<char*> env;

@@ -3,12 +3,25 @@
 #include "options.hpp"
 
 #include <charconv>
+#include <optional>
 #include <string>
 
 namespace unroot {
 namespace {
 
 enum class Kind { kFlag, kValue };
+
+/// A strict decimal from 'low' to 'high': digits only, no sign, no spaces, no trailing junk.
+std::optional<int> parse_bounded(std::string_view value, int low, int high) {
+  int n = 0;
+  const char* end = value.data() + value.size();
+  auto [ptr, ec] = std::from_chars(value.data(), end, n);
+  if (value.empty() || value[0] == '+' || value[0] == '-' || ec != std::errc() || ptr != end ||
+      n < low || n > high) {
+    return std::nullopt;
+  }
+  return n;
+}
 
 struct Spec {
   std::string_view long_name;
@@ -17,11 +30,13 @@ struct Spec {
 };
 
 constexpr Spec kSpecs[] = {
-    {"help", 'h', Kind::kFlag},    {"version", 'v', Kind::kFlag},
-    {"dry-run", 0, Kind::kFlag},   {"verbose", 0, Kind::kFlag},
-    {"setsid", 0, Kind::kFlag},    {"allow-new-privs", 0, Kind::kFlag},
-    {"listen", 'l', Kind::kValue}, {"backlog", 0, Kind::kValue},
-    {"chown", 'c', Kind::kValue},  {"keep-cap", 0, Kind::kValue},
+    {"help", 'h', Kind::kFlag},     {"version", 'v', Kind::kFlag},
+    {"dry-run", 0, Kind::kFlag},    {"verbose", 0, Kind::kFlag},
+    {"setsid", 0, Kind::kFlag},     {"allow-new-privs", 0, Kind::kFlag},
+    {"init", 0, Kind::kFlag},       {"init-group", 0, Kind::kFlag},
+    {"init-wait", 0, Kind::kValue}, {"listen", 'l', Kind::kValue},
+    {"backlog", 0, Kind::kValue},   {"chown", 'c', Kind::kValue},
+    {"keep-cap", 0, Kind::kValue},
 };
 
 Status apply(Options& o, std::string_view name, std::string_view value) {
@@ -46,17 +61,25 @@ Status apply(Options& o, std::string_view name, std::string_view value) {
     o.chown.push_back(value);
   } else if (name == "keep-cap") {
     o.keep_caps.push_back(value);
+  } else if (name == "init") {
+    o.init = true;
+  } else if (name == "init-group") {
+    o.init_group = true;
   } else if (name == "backlog") {
-    int n = 0;
-    const char* end = value.data() + value.size();
-    auto [ptr, ec] = std::from_chars(value.data(), end, n);
-    // Same strictness as ids: digits only, no sign, no trailing junk. 65535 is far above any
-    // kernel's somaxconn; listen(2) silently caps larger values anyway.
-    if (value.empty() || value[0] == '+' || value[0] == '-' || ec != std::errc() || ptr != end ||
-        n < 1 || n > 65535) {
+    // 65535 is far above any kernel's somaxconn; listen(2) silently caps larger values anyway.
+    auto n = parse_bounded(value, 1, 65535);
+    if (!n) {
       return Error{"--backlog wants a number from 1 to 65535, got '" + std::string(value) + "'"};
     }
-    o.backlog = n;
+    o.backlog = *n;
+  } else if (name == "init-wait") {
+    // An hour bounds a typo (a stop that never ends); runtimes SIGKILL long before that anyway.
+    auto n = parse_bounded(value, 0, kMaxInitWait);
+    if (!n) {
+      return Error{"--init-wait wants whole seconds from 0 to " + std::to_string(kMaxInitWait) +
+                   ", got '" + std::string(value) + "'"};
+    }
+    o.init_wait = *n;
   }
   return Ok{};
 }

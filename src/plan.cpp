@@ -123,6 +123,27 @@ std::string with_name(std::uint32_t id, std::string_view name) {
 
 std::string started_as(const Caller& c) { return "started as uid " + std::to_string(c.euid); }
 
+SessionPlan plan_session(const Options& opts, const Caller& caller) {
+  SessionPlan s;
+  s.fork = opts.setsid || opts.init;
+  s.new_session = opts.setsid;
+  s.signal_group = opts.init_group;
+  s.pid = caller.pid;
+  if (opts.init) {
+    // PID 1 of a namespace gets every orphan by itself; anywhere else orphans go to the nearest
+    // subreaper, which is then us (prctl(2) PR_SET_CHILD_SUBREAPER).
+    bool pid1 = caller.pid == 1;
+    s.subreaper = !pid1;
+    s.kill_rest = pid1 ? KillRest::kEveryoneSeen : KillRest::kChildList;
+    s.grace_seconds = std::max(opts.init_wait, 0);
+    // Docker, Kubernetes and tini report a command killed by signal N as 128 + N; PID 1 could
+    // not die of most signals anyway. --setsid alone keeps dying of the signal, as a shell
+    // expects of a command it started (a ^C'd loop stops).
+    s.exit = ExitRule::kSignalAs128;
+  }
+  return s;
+}
+
 }  // namespace
 
 Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFile& group,
@@ -153,7 +174,11 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
   }
   plan.dry_run = opts.dry_run;
   plan.last_cap = caller.caps.last_cap;
-  plan.setsid = opts.setsid;
+  if (!opts.init && (opts.init_group || opts.init_wait >= 0)) {
+    return Error{std::string(opts.init_group ? "--init-group" : "--init-wait") +
+                 " has no effect without --init"};
+  }
+  plan.session = plan_session(opts, caller);
   const Identity& target = plan.identity;
   std::string name = spec->user.text.empty() ? "uid " + std::to_string(target.uid)
                                              : "'" + std::string(spec->user.text) + "'";
@@ -256,6 +281,14 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
   plan.backlog = opts.backlog < 0 ? kDefaultBacklog : opts.backlog;
   bool had_pidfdid = find_env(plan.env, "LISTEN_PIDFDID").has_value();
   plan.env = with_listen_env(std::move(plan.env), plan.listen, caller.pid);
+  // After a fork the command has a PID of its own, which sd_listen_fds(3) checks. Only a value
+  // naming unroot moves to the child: set above for --listen, or by a supervisor that started
+  // unroot. LISTEN_PIDFDID identifies unroot's process too and cannot be made true for the
+  // child, so it goes (sd_listen_fds then checks the PID alone).
+  if (plan.session.fork && find_env(plan.env, "LISTEN_PID") == std::to_string(caller.pid)) {
+    plan.session.listen_pid_to_child = true;
+    unset_env(plan.env, "LISTEN_PIDFDID");
+  }
   for (std::size_t i = 0; i < plan.listen.size(); ++i) {
     const ListenSpec& l = plan.listen[i];
     std::string note =
@@ -269,8 +302,11 @@ Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFi
   if (!plan.listen.empty()) {
     plan.notes.push_back("listen backlog: " + std::to_string(plan.backlog));
     for (std::string_view key : {"LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"}) {
-      plan.notes.push_back("env: " + std::string(key) + "=" +
-                           std::string(find_env(plan.env, key).value_or("")));
+      std::string value(find_env(plan.env, key).value_or(""));
+      if (key == "LISTEN_PID" && plan.session.listen_pid_to_child) {
+        value = "(the command's PID, set in the child after the fork)";
+      }
+      plan.notes.push_back("env: " + std::string(key) + "=" + value);
     }
     if (had_pidfdid) {
       plan.notes.push_back(
@@ -306,6 +342,37 @@ std::string describe_identity(const Identity& id) {
     out += with_name(id.groups[i], name_of(i));
   }
   out += " home=" + id.home;
+  return out;
+}
+
+std::string describe_session(const SessionPlan& s) {
+  if (!s.fork) {
+    return {};
+  }
+  std::string out;
+  if (s.new_session) {
+    out +=
+        "session: new (setsid in a child; unroot waits and forwards signals, so the "
+        "command's PID is not unroot's)\n";
+  }
+  if (s.kill_rest == KillRest::kNone) {
+    return out;  // --setsid alone: its line says it all
+  }
+  out += "init: unroot forks once and stays as the supervisor; the command runs as its child\n";
+  out += std::string("init: signals: every catchable one forwarded to ") +
+         (s.signal_group ? "the command's process group (--init-group)" : "the command") + "\n";
+  if (s.subreaper) {
+    out += "init: not PID 1 (pid " + std::to_string(s.pid) +
+           "): a child subreaper (PR_SET_CHILD_SUBREAPER), so orphans are reaped here too\n";
+  } else {
+    out += "init: PID 1: reaps every orphan of the container\n";
+  }
+  out += "init: when the command ends: ";
+  out += s.grace_seconds == 0
+             ? std::string("SIGKILL to the children still running, at once")
+             : "the children still running get " + std::to_string(s.grace_seconds) +
+                   " s (--init-wait), then SIGKILL";
+  out += "\ninit: exit status: the command's, or 128+N if signal N killed it\n";
   return out;
 }
 
@@ -383,11 +450,7 @@ std::string describe_plan(const Plan& plan) {
     out += "switch: none (already running as the target)\n";
   }
   out += std::string("no_new_privs: ") + (plan.no_new_privs ? "on" : "off") + "\n";
-  if (plan.setsid) {
-    out +=
-        "session: new (setsid in a child; unroot waits and forwards signals, so the "
-        "command's PID is not unroot's)\n";
-  }
+  out += describe_session(plan.session);
   out += "env: HOME=" + plan.identity.home + "\n";
   for (std::string_view path : plan.chown) {
     out += "chown: " + shell_quote(path) + " to " + std::to_string(plan.identity.uid) + ":" +

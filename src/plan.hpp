@@ -17,6 +17,7 @@
 #include "listen_addr.hpp"
 #include "options.hpp"
 #include "result.hpp"
+#include "session.hpp"
 #include "userdb.hpp"
 
 namespace unroot {
@@ -54,7 +55,7 @@ struct Plan {
   bool no_new_privs = true;    // PR_SET_NO_NEW_PRIVS before exec (off: --allow-new-privs)
   bool drop_bounding = false;  // drop all but keep_caps from the bounding set
   int last_cap = 0;            // highest capability number this kernel knows (read_caller)
-  bool setsid = false;
+  SessionPlan session;         // --setsid, --init: the fork and what the parent does
   bool dry_run = false;
   std::vector<ListenSpec> listen;       // --listen sockets, bound as root, passed as fds 3, 4, ...
   int backlog = kDefaultBacklog;        // listen(2) backlog for stream sockets (--backlog)
@@ -74,6 +75,10 @@ std::string describe_identity(const Identity& id);
 
 /// The --dry-run report: identity, command line, and every note; one fact per line.
 std::string describe_plan(const Plan& plan);
+
+/// The supervisor's part of the --dry-run report (also --verbose), one fact per line; empty when
+/// unroot does not fork.
+std::string describe_session(const SessionPlan& s);
 
 /// A word quoted for a POSIX shell only when it needs to be; control bytes as $'\n' escapes.
 std::string shell_quote(std::string_view word);

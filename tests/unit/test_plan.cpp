@@ -332,13 +332,13 @@ TEST_CASE("--allow-new-privs leaves the bounding set whole and dry-run says why"
 TEST_CASE("--setsid is in the plan and dry-run says the command's PID will differ", "[plan]") {
   auto p = plan_for({"--setsid", "--dry-run", "node", "id"});
   REQUIRE(p);
-  CHECK(p->setsid);
+  CHECK(p->session.new_session);
   CHECK_THAT(describe_plan(*p), Catch::Contains("session: new (setsid in a child; unroot waits "
                                                 "and forwards signals, so the command's PID is "
                                                 "not unroot's)"));
   auto q = plan_for({"--dry-run", "node", "id"});
   REQUIRE(q);
-  CHECK_FALSE(q->setsid);
+  CHECK_FALSE(q->session.fork);
   CHECK_THAT(describe_plan(*q), !Catch::Contains("session:"));
 }
 
