@@ -95,21 +95,22 @@ Result<bool> reap_ended(pid_t child, int* command_status, bool* none_left) {
 
 /// SIGKILL to every child still running. Children are listed, then signalled, and only reaped
 /// afterwards: a child that has not been reaped keeps its PID, so a listed PID cannot have been
-/// reused by an unrelated process in between (wait(2), "zombie").
-void kill_children(KillRest how) {
+/// reused by an unrelated process in between (wait(2), "zombie"). False when they cannot be
+/// found.
+bool kill_children(KillRest how) {
   switch (how) {
     case KillRest::kNone:
-      return;
+      return false;
     case KillRest::kEveryoneSeen:
       // As PID 1 of a PID namespace, kill(-1) reaches every process in it but this one
       // (kill(2), pid_namespaces(7)): what the kernel would kill anyway when PID 1 exits.
       (void)::kill(-1, SIGKILL);
-      return;
+      return true;
     case KillRest::kChildList: {
       std::string path = "/proc/self/task/" + std::to_string(::getpid()) + "/children";
       auto list = read_small_file(path.c_str(), 1u << 20);
       if (!list) {
-        return;  // no /proc: what is left goes on to our parent when we exit
+        return false;  // no /proc: what is left goes on to our parent when we exit
       }
       std::string_view text = list->text;
       while (!text.empty()) {
@@ -122,9 +123,10 @@ void kill_children(KillRest how) {
         }
         text = space == std::string_view::npos ? std::string_view() : text.substr(space + 1);
       }
-      return;
+      return true;
     }
   }
+  __builtin_unreachable();
 }
 
 /// After the command ended (--init): reap what ends within the grace period, then SIGKILL the
@@ -163,12 +165,12 @@ Status end_the_rest(const SessionPlan& plan, pid_t child, const sigset_t& forwar
   // none is left. Bounded, so a process stuck in the kernel cannot keep us from exiting.
   long kill_deadline = now_ms() + 10000;
   for (;;) {
-    kill_children(plan.kill_rest);
+    bool found = kill_children(plan.kill_rest);
     auto r = reap_ended(child, &ignored, &none_left);
     if (!r) {
       return r.error();
     }
-    if (none_left || now_ms() > kill_deadline) {
+    if (none_left || !found || now_ms() > kill_deadline) {
       return Ok{};
     }
     sigset_t chld;

@@ -589,3 +589,35 @@ TEST_CASE("--init-group and --init-wait without --init, and a bad --init-wait: 1
     CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
   }
 }
+
+TEST_CASE("--init-wait lets the rest finish, then SIGKILLs it; SIGTERM cuts it short",
+          "[.][root]") {
+  require_root();
+  struct Case {
+    const char* wait;
+    int term_after_ms;  // 0: no signal
+    bool finished;      // the background job wrote its file
+    long min_ms, max_ms;
+  };
+  // The command leaves a job that writes a file after 1 s, and exits 5 at once.
+  for (Case c : {Case{"0", 0, false, 0, 900}, Case{"5", 0, true, 900, 4000},
+                 Case{"30", 300, false, 200, 900}}) {
+    CAPTURE(c.wait, c.term_after_ms);
+    Scratch s;
+    std::string done = s.path("done");
+    long t0 = now_ms();
+    InNamespace ns(unroot_cmd({"--init", "--init-wait", c.wait, "nobody", "/bin/sh", "-c",
+                               "(sleep 1; echo > " + done + ") & exit 5"}),
+                   kEnv, true);
+    if (c.term_after_ms != 0) {
+      ::usleep(static_cast<useconds_t>(c.term_after_ms) * 1000);
+      REQUIRE(::kill(ns.pid1(), SIGTERM) == 0);
+    }
+    CHECK(ns.wait(10000) == 5);
+    long took = now_ms() - t0;
+    CHECK(took >= c.min_ms);
+    CHECK(took <= c.max_ms);
+    ::usleep(1200000 - std::min<long>(took, 1200000) + 100000);  // past the job's 1 s
+    CHECK((::access(done.c_str(), F_OK) == 0) == c.finished);
+  }
+}
