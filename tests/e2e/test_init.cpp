@@ -621,3 +621,19 @@ TEST_CASE("--init-wait lets the rest finish, then SIGKILLs it; SIGTERM cuts it s
     CHECK((::access(done.c_str(), F_OK) == 0) == c.finished);
   }
 }
+
+TEST_CASE("--init --setsid: one fork, the command leads a new session, 128+N", "[.][root]") {
+  require_root();
+  RunOptions o;
+  o.etc_dir = basic_etc();
+  o.env = kEnv;
+  auto r = run({unroot_bin(), "--init", "--setsid", "nobody", "/bin/sh", "-c",
+                "echo pid=$$; echo sid=$(cut -d' ' -f6 /proc/$$/stat); echo ppid=$PPID; "
+                "kill -TERM $$"},
+               o);
+  CHECK(r.exit_code == 143);
+  auto p = parse_probe(r.out);
+  CHECK(p["sid"] == p["pid"]);
+  CHECK(p["ppid"] == std::to_string(r.pid));  // the command is unroot's own child
+  CHECK(r.err.empty());
+}
