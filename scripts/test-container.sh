@@ -3,7 +3,9 @@
 # test-container: build Dockerfile.example with podman, run it, and check what a container user
 # would: HTTP on port 80 as uid 1001, one process (the app) as PID 1, no capabilities, no way
 # back to root, a root-owned volume handed to the app, a fast clean stop on SIGTERM, and the
-# app's exit code reported by the runtime. Root only (podman needs it here).
+# app's exit code reported by the runtime; and with `unroot --init` as the entrypoint, a
+# handler-less Node server that stops at once and an app whose orphans leave no zombie. Root only
+# (podman needs it here).
 #
 # Usage: scripts/test-container.sh [prepare]
 #   prepare   only make (or reuse) the cached local base images, then exit
