@@ -68,8 +68,11 @@ std::string listen_lines(const Plan& plan) {
   }
   out += "listen backlog: " + std::to_string(plan.backlog) + "\n";
   for (std::string_view key : {"LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"}) {
-    out += "env: " + std::string(key) + "=" + std::string(find_env(plan.env, key).value_or("")) +
-           "\n";
+    std::string value(find_env(plan.env, key).value_or(""));
+    if (key == "LISTEN_PID" && plan.session.listen_pid_to_child) {
+      value = "(the command's PID, set in the child after the fork)";
+    }
+    out += "env: " + std::string(key) + "=" + value + "\n";
   }
   return out;
 }
@@ -91,6 +94,39 @@ std::string chown_lines(const Plan& plan, const std::vector<ChownSurvey>& chown)
 }
 
 }  // namespace
+
+std::string describe_session(const SessionPlan& s) {
+  if (!s.fork) {
+    return {};
+  }
+  std::string out;
+  if (s.new_session) {
+    out +=
+        "session: new (setsid in a child; unroot waits and forwards signals, so the "
+        "command's PID is not unroot's)\n";
+  }
+  switch (s.kill_rest) {
+    case KillRest::kNone:
+      return out;  // --setsid alone: its line says it all
+    case KillRest::kEveryoneSeen:
+    case KillRest::kChildList:
+      break;
+  }
+  out += "init: unroot forks once and stays as the supervisor; the command runs as its child\n";
+  out += std::string("init: signals: every catchable one forwarded to ") +
+         (s.signal_group ? "the command's process group (--init-group)" : "the command") + "\n";
+  out += s.subreaper ? "init: not PID 1 (pid " + std::to_string(s.pid) +
+                           "): a child subreaper (PR_SET_CHILD_SUBREAPER), so orphans are "
+                           "reaped here too\n"
+                     : std::string("init: PID 1: reaps every orphan of the container\n");
+  out += "init: when the command ends: ";
+  out += s.grace_seconds == 0
+             ? std::string("SIGKILL to the children still running, at once")
+             : "the children still running get " + std::to_string(s.grace_seconds) +
+                   " s (--init-wait), then SIGKILL";
+  out += "\ninit: exit status: the command's, or 128+N if signal N killed it\n";
+  return out;
+}
 
 std::string error_line(const Error& e) {
   std::string text = escape_bytes(e.what, false);
@@ -179,11 +215,7 @@ std::string describe_plan(const Plan& plan, const std::vector<ChownSurvey>& chow
   }
   out += "\n" + switch_line(plan);
   out += std::string("no_new_privs: ") + (plan.drop.no_new_privs ? "on" : "off") + "\n";
-  if (plan.session.new_session) {
-    out +=
-        "session: new (setsid in a child; unroot waits and forwards signals, so the command's "
-        "PID is not unroot's)\n";
-  }
+  out += describe_session(plan.session);
   out += "env: HOME=" + plan.identity.home + "\n";
   out += chown_lines(plan, chown) + listen_lines(plan);
   for (const std::string& note : plan.notes) {
@@ -230,9 +262,11 @@ std::string describe_drop(const Plan& plan) {
       break;
   }
   out += std::string(", no_new_privs ") + (plan.drop.no_new_privs ? "on" : "off") + "\n";
-  if (plan.session.fork) {
-    out += "unroot: forking: the command runs in a new session, unroot waits and forwards "
-           "signals\n";
+  std::string session = describe_session(plan.session);
+  for (std::size_t at = 0; at < session.size();) {
+    std::size_t nl = session.find('\n', at);
+    out += "unroot: " + session.substr(at, nl - at) + "\n";
+    at = nl + 1;
   }
   return out + "unroot: exec " + shell_quote(plan.command.name) + "\n";
 }

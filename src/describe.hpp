@@ -15,6 +15,7 @@ namespace unroot {
 struct Plan;
 struct Identity;
 struct FdMove;
+struct SessionPlan;
 
 /// An Error as one line, without the "unroot: " prefix: control bytes escaped (a newline in a
 /// user-spec or a passwd field must not forge a second line), then ": <errno text>".
@@ -25,6 +26,10 @@ std::string shell_quote(std::string_view word);
 
 /// "uid=1000(node) gid=1000(node) groups=1000(node),27(sudo) home=/home/node"
 std::string describe_identity(const Identity& id);
+
+/// The supervisor's part of the --dry-run report (also --verbose), one fact per line; empty when
+/// unroot does not fork.
+std::string describe_session(const SessionPlan& s);
 
 /// What a read-only walk of one --chown root found, for --dry-run.
 struct ChownSurvey {

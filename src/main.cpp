@@ -140,14 +140,13 @@ int main(int argc, char** argv, char** envp) {
   }
   say(STDERR_FILENO, unroot::describe_drop(*plan));
   if (plan->session.fork) {
-    auto forked = unroot::start_new_session();
+    auto forked = unroot::start_supervised(plan->session, plan->env);
     if (!forked) {
       return report(forked.error());
     }
     if (*forked) {
-      return unroot::exit_code_for(**forked);  // the parent: leave as the command left
+      return unroot::exit_code_for(plan->session, **forked);  // the supervisor
     }
-    unroot::move_listen_pid(plan->env, plan->session, ::getpid());
   }
   std::vector<char*> env = unroot::to_envp(plan->env);
   auto failed = unroot::exec_command(plan->command, plan->argv.data(), env.data());

@@ -17,6 +17,9 @@ enum class OptionId {
   kChown,
   kKeepCap,
   kSetsid,
+  kInit,
+  kInitGroup,
+  kInitWait,
   kAllowNewPrivs,
 };
 
@@ -43,6 +46,13 @@ constexpr OptionRow kOptions[] = {
     {OptionId::kSetsid, "setsid", 0, "",
      {"run COMMAND in a new session, without the controlling terminal",
       "(unroot forks and waits: COMMAND gets a PID of its own)"}},
+    {OptionId::kInit, "init", 0, "",
+     {"stay as COMMAND's init: fork, forward signals, reap every child,",
+      "exit with COMMAND's status (128+N for signal N)"}},
+    {OptionId::kInitGroup, "init-group", 0, "", {"with --init: signal COMMAND's whole process group"}},
+    {OptionId::kInitWait, "init-wait", 0, "SECONDS",
+     {"with --init: let other children run on this long (0-3600,",
+      "default 0) after COMMAND ends, then SIGKILL them"}},
     {OptionId::kAllowNewPrivs, "allow-new-privs", 0, "",
      {"do not set no_new_privs (lets setuid programs such as su work)"}},
 };
@@ -91,6 +101,22 @@ Status apply(Options& o, const OptionRow& row, std::string_view value) {
     case OptionId::kSetsid:
       o.setsid = true;
       return Ok{};
+    case OptionId::kInit:
+      o.init = true;
+      return Ok{};
+    case OptionId::kInitGroup:
+      o.init_group = true;
+      return Ok{};
+    case OptionId::kInitWait: {
+      // An hour bounds a typo (a stop that never ends); runtimes SIGKILL long before that anyway.
+      auto n = scan_decimal(value, 0, kMaxInitWait, LeadingZero::kAllowed);
+      if (!n) {
+        return Error{"--init-wait wants whole seconds from 0 to " + std::to_string(kMaxInitWait) +
+                     ", got '" + std::string(value) + "'"};
+      }
+      o.init_wait = static_cast<int>(*n);
+      return Ok{};
+    }
     case OptionId::kAllowNewPrivs:
       o.allow_new_privs = true;
       return Ok{};

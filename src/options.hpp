@@ -11,6 +11,9 @@
 
 namespace unroot {
 
+/// Largest --init-wait, in seconds.
+inline constexpr int kMaxInitWait = 3600;
+
 /// Everything the command line says, still as text where another module owns the grammar
 /// (user-spec: user_spec; --listen: listen_addr; --keep-cap: caps). Views point into argv.
 struct Options {
@@ -19,6 +22,9 @@ struct Options {
   bool dry_run = false;
   bool verbose = false;
   bool setsid = false;
+  bool init = false;        // --init: unroot stays as the command's supervisor (PID 1's job)
+  bool init_group = false;  // --init-group: signals go to the command's process group
+  int init_wait = -1;       // --init-wait SECONDS; -1: not given (0)
   bool allow_new_privs = false;
   std::vector<std::string_view> listen;     // -l/--listen [NAME=]ADDRESS, in order
   int backlog = -1;                         // --backlog N; -1: not given

@@ -370,12 +370,36 @@ void plan_env(char* const* envp, const Facts& facts, Plan& plan) {
         "env: LISTEN_PIDFDID removed (it names the process an outer systemd started, not "
         "these sockets)");
   }
-  // After a fork the command has a PID of its own: a LISTEN_PID that named unroot (set above
-  // for --listen, or by a supervisor that started unroot) must name the child, or
-  // sd_listen_fds(3) ignores the fds.
-  auto pid = find_env(plan.env, "LISTEN_PID");
-  plan.session.listen_pid_follows_child =
-      plan.session.fork && pid && *pid == std::to_string(facts.caller.pid);
+  // After a fork the command has a PID of its own, which sd_listen_fds(3) checks. Only a value
+  // naming unroot moves to the child: set above for --listen, or by a supervisor that started
+  // unroot. LISTEN_PIDFDID identifies unroot's process too and cannot be made true for the
+  // child, so it goes (sd_listen_fds then checks the PID alone).
+  if (plan.session.fork &&
+      find_env(plan.env, "LISTEN_PID") == std::to_string(facts.caller.pid)) {
+    plan.session.listen_pid_to_child = true;
+    unset_env(plan.env, "LISTEN_PIDFDID");
+  }
+}
+
+SessionPlan plan_session(const Options& opts, const Caller& caller) {
+  SessionPlan s;
+  s.fork = opts.setsid || opts.init;
+  s.new_session = opts.setsid;
+  s.signal_group = opts.init_group;
+  s.pid = caller.pid;
+  if (opts.init) {
+    // PID 1 of a namespace gets every orphan by itself; anywhere else orphans go to the nearest
+    // subreaper, which is then us (prctl(2) PR_SET_CHILD_SUBREAPER).
+    bool pid1 = caller.pid == 1;
+    s.subreaper = !pid1;
+    s.kill_rest = pid1 ? KillRest::kEveryoneSeen : KillRest::kChildList;
+    s.grace_seconds = opts.init_wait < 0 ? 0 : opts.init_wait;
+    // Docker, Kubernetes and tini report a command killed by signal N as 128 + N; PID 1 could
+    // not die of most signals anyway. --setsid alone keeps dying of the signal, as a shell
+    // expects of a command it started (a ^C'd loop stops).
+    s.exit = ExitRule::kSignalAs128;
+  }
+  return s;
 }
 
 }  // namespace
@@ -403,7 +427,11 @@ Result<Plan> make_plan(const Options& opts, const Facts& facts, char* const* env
   }
   plan.drop = std::move(*drop);
   plan_user_namespace(*spec, facts, plan, refusals);
-  plan.session = SessionPlan{opts.setsid, opts.setsid, false};
+  if (!opts.init && (opts.init_group || opts.init_wait >= 0)) {
+    return Error{std::string(opts.init_group ? "--init-group" : "--init-wait") +
+                 " has no effect without --init"};
+  }
+  plan.session = plan_session(opts, facts.caller);
   plan_chown(opts, facts, plan, refusals);
   plan_listen_caps(facts, plan);
   if (!refusals.empty() && !opts.dry_run) {
@@ -419,13 +447,5 @@ Result<Plan> make_plan(const Options& opts, const Facts& facts, char* const* env
   return plan;
 }
 
-void move_listen_pid(Env& env, const SessionPlan& session, long pid) {
-  if (session.listen_pid_follows_child) {
-    set_env(env, "LISTEN_PID", std::to_string(pid));
-    // LISTEN_PIDFDID identifies unroot's process too and cannot be made true for the child;
-    // without it sd_listen_fds(3) checks the PID alone.
-    unset_env(env, "LISTEN_PIDFDID");
-  }
-}
 
 }  // namespace unroot

@@ -15,6 +15,7 @@
 #include "options.hpp"
 #include "privdrop.hpp"
 #include "result.hpp"
+#include "session.hpp"
 #include "sockets.hpp"
 
 namespace unroot {
@@ -36,15 +37,6 @@ struct CapabilityHints {
   std::string chown_denied;  // --chown: open EACCES on another uid's directory
 };
 
-/// Whether unroot forks once after the drop (--setsid) and what the child does.
-struct SessionPlan {
-  bool fork = false;         // unroot stays as a supervising parent
-  bool new_session = false;  // the child calls setsid(2)
-  /// The child must rewrite LISTEN_PID to its own pid (and drop LISTEN_PIDFDID): the value
-  /// named unroot, which is no longer the command's process.
-  bool listen_pid_follows_child = false;
-};
-
 struct Plan {
   Identity identity;
   DropSpec drop;
@@ -64,9 +56,5 @@ struct Plan {
 
 /// Decides everything. Errors name what is wrong and what to do.
 Result<Plan> make_plan(const Options& opts, const Facts& facts, char* const* envp);
-
-/// In the child of a --setsid fork: the environment with LISTEN_PID naming `pid` when the plan
-/// says so. Pure.
-void move_listen_pid(Env& env, const SessionPlan& session, long pid);
 
 }  // namespace unroot

@@ -519,3 +519,76 @@ TEST_CASE("without /proc: refused only when the kernel says this is a user names
   InNs initial{root_caller(), UserNamespace{IdMaps::kInitial, "", ""}};
   CHECK(plan_in({"node", "id"}, initial));
 }
+
+TEST_CASE("--init as PID 1 kills what is left with kill(-1) and exits 128+N", "[plan][init]") {
+  auto p = plan_for({"--init", "nobody", "id"});
+  REQUIRE(p);
+  CHECK(p->session.fork);
+  CHECK_FALSE(p->session.new_session);
+  CHECK_FALSE(p->session.subreaper);  // PID 1 gets the orphans anyway
+  CHECK(p->session.kill_rest == KillRest::kEveryoneSeen);
+  CHECK(p->session.exit == ExitRule::kSignalAs128);
+  CHECK(p->session.grace_seconds == 0);
+  CHECK_FALSE(p->session.signal_group);
+  std::string shown = describe_session(p->session);
+  CHECK_THAT(shown, Catch::Contains("init: PID 1: reaps every orphan"));
+  CHECK_THAT(shown, Catch::Contains("SIGKILL to the children still running, at once"));
+  CHECK_THAT(shown, !Catch::Contains("session: new"));
+}
+
+TEST_CASE("--init elsewhere is a subreaper and lists its children to end them", "[plan][init]") {
+  Caller c = root_caller();
+  c.pid = 4321;
+  auto p = plan_for({"--init", "--init-group", "--init-wait", "7", "--setsid", "nobody", "id"}, c);
+  REQUIRE(p);
+  CHECK(p->session.subreaper);
+  CHECK(p->session.kill_rest == KillRest::kChildList);
+  CHECK(p->session.new_session);  // --setsid composes: the same one fork
+  CHECK(p->session.signal_group);
+  CHECK(p->session.grace_seconds == 7);
+  std::string shown = describe_plan(*p, {});
+  CHECK_THAT(shown, Catch::Contains("init: not PID 1 (pid 4321): a child subreaper "
+                                    "(PR_SET_CHILD_SUBREAPER)"));
+  CHECK_THAT(shown, Catch::Contains("to the command's process group (--init-group)"));
+  CHECK_THAT(shown, Catch::Contains("get 7 s (--init-wait), then SIGKILL"));
+  CHECK_THAT(shown, Catch::Contains("session: new"));
+}
+
+TEST_CASE("--setsid alone keeps dying of the command's signal", "[plan][init]") {
+  auto p = plan_for({"--setsid", "nobody", "id"});
+  REQUIRE(p);
+  CHECK(p->session.exit == ExitRule::kReraise);
+  CHECK(p->session.kill_rest == KillRest::kNone);
+  CHECK_FALSE(p->session.subreaper);
+}
+
+TEST_CASE("--init-group and --init-wait need --init", "[plan][init]") {
+  auto g = plan_for({"--init-group", "nobody", "id"});
+  REQUIRE_FALSE(g);
+  CHECK(g.error().what == "--init-group has no effect without --init");
+  auto w = plan_for({"--setsid", "--init-wait", "3", "nobody", "id"});
+  REQUIRE_FALSE(w);
+  CHECK(w.error().what == "--init-wait has no effect without --init");
+}
+
+TEST_CASE("--init --listen: LISTEN_PID moves to the child, dry-run says so", "[plan][init]") {
+  Caller c = root_caller();
+  c.pid = 4321;
+  auto p = plan_for({"--dry-run", "--init", "--listen", "80", "nobody", "id"}, c,
+                    {"PATH=/bin", "LISTEN_PIDFDID=7"});
+  REQUIRE(p);
+  CHECK(p->session.listen_pid_to_child);
+  CHECK(find_env(p->env, "LISTEN_PID") == "4321");  // the child replaces it with its own PID
+  CHECK_FALSE(find_env(p->env, "LISTEN_PIDFDID"));
+  CHECK_THAT(
+      describe_plan(*p, {}),
+      Catch::Contains("env: LISTEN_PID=(the command's PID, set in the child after the fork)"));
+  // An inherited LISTEN_PID naming another process is not ours to move.
+  auto q = plan_for({"--init", "nobody", "id"}, c, {"PATH=/bin", "LISTEN_PID=99", "LISTEN_FDS=1"});
+  REQUIRE(q);
+  CHECK_FALSE(q->session.listen_pid_to_child);
+  // Without a fork, the command keeps unroot's PID.
+  auto r = plan_for({"--listen", "80", "nobody", "id"}, c);
+  REQUIRE(r);
+  CHECK_FALSE(r->session.listen_pid_to_child);
+}
