@@ -355,10 +355,8 @@ Result<Fd> bind_unix_here(const ListenSpec& spec, int backlog, SocketOwner owner
     }
     if (err != ECONNREFUSED && err != ENOENT) {
       errno = err;
-      return fail(
-          spec,
-          dir.root_only ? "probe the existing socket" : "probe as the target the existing socket",
-          spec.path);
+      return fail(spec, "probe the existing socket",
+                  dir.root_only ? spec.path : spec.path + " as uid " + std::to_string(owner.uid));
     }
     // Through dir_fd: whatever the name holds now is removed from the checked directory only
     // (unlinkat(2) never follows a symlink, and refuses a directory without AT_REMOVEDIR).
