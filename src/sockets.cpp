@@ -445,7 +445,8 @@ Result<Fd> bind_unix_here(const ListenSpec& spec, int backlog, SocketOwner owner
                                 " was created with an access ACL (the directory has a default "
                                 "ACL) that can grant more than mode 660; removed it");
   }
-  if (errno != ENODATA && errno != EOPNOTSUPP && errno != ENOTSUP) {
+  // ENODATA: no ACL; EOPNOTSUPP (ENOTSUP on Linux is the same value): the filesystem has none.
+  if (errno != ENODATA && errno != EOPNOTSUPP) {
     Error e = fail(spec, "read the ACL of", spec.path);
     ::unlinkat(dir_fd, name.base.c_str(), 0);
     return e;
