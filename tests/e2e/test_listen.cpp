@@ -431,8 +431,9 @@ class SwapLinkAttacker {
 
 struct RaceOutcome {
   int attempts = 0;
-  int created = 0;  // runs that exited 0 and left the socket
-  int refused = 0;  // runs that exited 125 (unroot saw the swap and stopped)
+  int succeeded = 0;  // runs that exited 0
+  int created = 0;    // of those, runs whose socket was still at the name afterwards
+  int refused = 0;    // runs that exited 125 (unroot saw the swap and stopped)
   long ms = 0;
   long swaps = 0;
   std::map<std::string, int> refusals;  // unroot's error line, the path cut off -> count
@@ -473,6 +474,7 @@ RaceOutcome race_listen_chown(const std::string& base, int max_attempts, long ma
         break;
       }
       if (res.exit_code == 0) {
+        ++r.succeeded;
         if (::lstat(sock.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
           ++r.created;
           if (st.st_uid != kApp || st.st_gid != kApp || (st.st_mode & 07777) != 0660) {
@@ -506,13 +508,15 @@ RaceOutcome race_listen_chown(const std::string& base, int max_attempts, long ma
 }
 
 void check_race(const RaceOutcome& r) {
-  INFO("attempts " << r.attempts << ", created " << r.created << ", refused " << r.refused
-                   << ", swaps " << r.swaps << ", " << r.ms << " ms");
+  INFO("attempts " << r.attempts << ", succeeded " << r.succeeded << ", created " << r.created
+                   << ", refused " << r.refused << ", swaps " << r.swaps << ", " << r.ms << " ms");
   CHECK(r.victim_uid == 0);  // root's file was never handed to app
   CHECK(r.victim_gid == 0);
   CHECK(r.problems.empty());
-  CHECK(r.created > 0);  // the layout keeps working under attack
-  CHECK(r.swaps > 0);    // and the attacker really raced it
+  // The layout keeps working under attack: runs succeed (on a quiet machine the attacker may
+  // rename its link over every socket made, so none need still be there afterwards).
+  CHECK(r.succeeded > 0);
+  CHECK(r.swaps > 0);  // and the attacker really raced it
 }
 
 }  // namespace
