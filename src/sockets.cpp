@@ -246,6 +246,9 @@ class NoGroups {
     if (n < 0) {
       return false;
     }
+    if (n == 0) {
+      return true;  // nothing to drop (and setgroups may be denied in a user namespace)
+    }
     saved_.resize(static_cast<std::size_t>(n));
     if (::getgroups(n, saved_.data()) != n || ::setgroups(0, nullptr) != 0) {
       return false;
@@ -270,25 +273,28 @@ class NoGroups {
   bool active_ = false;
 };
 
-// connect(2) on sa, as root or as the target; the errno of connect, 0 on success, or -1 when
-// root's identity could not be restored afterwards.
-int probe_connect(int fd, const sockaddr_un& sa, SocketOwner owner, bool as_root) {
+// connect(2) on sa, as root or as the target: the errno of connect, 0 on success.
+Result<int> probe_connect(const ListenSpec& spec, int fd, const sockaddr_un& sa, SocketOwner owner,
+                          bool as_root) {
   if (as_root) {
     int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
     return rc == 0 ? 0 : errno;
   }
   NoGroups groups;
   if (!groups.enter()) {
-    return -1;
+    return fail(spec, "drop root's supplementary groups to probe the existing socket as uid",
+                std::to_string(owner.uid));
   }
   auto as_target = AsTarget::enter(owner);
   if (!as_target) {
-    return -1;
+    return as_target.error();
   }
   int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
   int err = rc == 0 ? 0 : errno;
   if (!as_target->leave() || !groups.restore()) {
-    return -1;
+    return Error{"--listen '" + spec.arg +
+                 "': could not restore root's groups, filesystem ids and capabilities after "
+                 "probing the existing socket"};
   }
   return err;
 }
@@ -343,12 +349,11 @@ Result<Fd> bind_unix_here(const ListenSpec& spec, int backlog, SocketOwner owner
       return fail(spec, "socket");
     }
     Fd probe(raw);
-    int err = probe_connect(probe.get(), sa, owner, dir.root_only);
-    if (err < 0) {
-      return Error{"--listen '" + spec.arg +
-                   "': could not restore root's groups, filesystem ids and capabilities after "
-                   "probing the existing socket"};
+    Result<int> probed = probe_connect(spec, probe.get(), sa, owner, dir.root_only);
+    if (!probed) {
+      return probed.error();
     }
+    int err = *probed;
     if (err == 0 || err == EAGAIN) {
       return Error{"--listen '" + spec.arg + "': " + spec.path + " is in use by a running server",
                    EADDRINUSE};
