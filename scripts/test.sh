@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/install-deps.sh cmake g++ make file binutils catch2 util-linux libcap2-bin iproute2 \
-  strace fuse3 fuse-overlayfs
+  strace fuse3 fuse-overlayfs acl
 # The musl build and scripts/bench.sh --quick: musl-tools, and the tools compared.
 sh scripts/install-deps.sh musl-tools gosu hyperfine time
 # The --listen/--keep-cap end-to-end cases run the real Node.js example server. Debian's nodejs

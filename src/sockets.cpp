@@ -4,17 +4,21 @@
 #include "sockets.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <utility>
+#include <vector>
 
-#include "caps.hpp"  // NOLINT(misc-include-cleaner)
+#include "caps.hpp"
+#include "errno_text.hpp"
 
 namespace unroot {
 namespace {
@@ -242,9 +246,80 @@ class AsTarget {
   bool active_ = false;
 };
 
+// What bind_unix found out about the checked directory.
+struct DirFacts {
+  const std::string& path;
+  uid_t uid;
+  // Root's and writable by nobody else: only root can add, rename or remove its entries.
+  bool root_only;
+};
+
+// Root's supplementary groups cleared for the lifetime of the object and restored afterwards
+// (restore() says whether that held). The target's fsgid still counts for permission checks
+// (path_resolution(7)); root's groups must not: the kernel checks them too.
+class NoGroups {
+ public:
+  bool enter() {
+    int n = ::getgroups(0, nullptr);
+    if (n < 0) {
+      return false;
+    }
+    if (n == 0) {
+      return true;  // nothing to drop (and setgroups may be denied in a user namespace)
+    }
+    saved_.resize(static_cast<std::size_t>(n));
+    if (::getgroups(n, saved_.data()) != n || ::setgroups(0, nullptr) != 0) {
+      return false;
+    }
+    active_ = true;
+    return true;
+  }
+  bool restore() {
+    if (!active_) {
+      return true;
+    }
+    active_ = false;
+    return ::setgroups(saved_.size(), saved_.data()) == 0;
+  }
+  NoGroups() = default;
+  NoGroups(const NoGroups&) = delete;
+  NoGroups& operator=(const NoGroups&) = delete;
+  ~NoGroups() { (void)restore(); }
+
+ private:
+  std::vector<gid_t> saved_;
+  bool active_ = false;
+};
+
+// connect(2) on sa, as root or as the target: the errno of connect, 0 on success.
+Result<int> probe_connect(const ListenSpec& spec, int fd, const sockaddr_un& sa, SocketOwner owner,
+                          bool as_root) {
+  if (as_root) {
+    int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+    return rc == 0 ? 0 : errno;
+  }
+  NoGroups groups;
+  if (!groups.enter()) {
+    return fail(spec, "drop root's supplementary groups to probe the existing socket as uid",
+                std::to_string(owner.uid));
+  }
+  auto as_target = AsTarget::enter(owner);
+  if (!as_target) {
+    return as_target.error();
+  }
+  int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+  int err = rc == 0 ? 0 : errno;
+  if (!as_target->leave() || !groups.restore()) {
+    return Error{"--listen '" + spec.arg +
+                 "': could not restore root's groups, filesystem ids and capabilities after "
+                 "probing the existing socket"};
+  }
+  return err;
+}
+
 // Everything bind_unix does while the cwd is the checked directory.
 Result<Fd> bind_unix_here(const ListenSpec& spec, int backlog, SocketOwner owner, int dir_fd,
-                          const UnixName& name, bool absolute) {
+                          const UnixName& name, bool absolute, const DirFacts& dir) {
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
   // The kernel records exactly the sun_path text as the socket's address (getsockname(2),
@@ -265,26 +340,50 @@ Result<Fd> bind_unix_here(const ListenSpec& spec, int backlog, SocketOwner owner
                                   " exists and is not a socket; unroot replaces only a "
                                   "stale socket file");
     }
+    // Where others may have entries (sticky /tmp), root would remove a socket the target
+    // could not remove itself (the sticky bit, inode(7)); only the target's or root's own.
+    if (!dir.root_only && st.st_uid != owner.uid && st.st_uid != 0) {
+      return fail_plain(spec, spec.path + " is a socket of uid " + std::to_string(st.st_uid) +
+                                  "; unroot removes only a stale socket of the target's or "
+                                  "root's");
+    }
     // A socket file is stale when connecting is refused: no process listens on it any more
     // (unix(7): ECONNREFUSED). A live one belongs to a running server: do not steal its path.
     // Non-blocking, because connect() to a live server with a full backlog would otherwise
     // block the container start; EAGAIN then also means "live".
+    //
+    // connect(2) follows a symlink at the final name, and the fstatat above cannot pin the
+    // name: whoever may rename entries in the directory can exchange it for a symlink in
+    // between (renameat2(2) RENAME_EXCHANGE), and root would connect with full capabilities to
+    // any socket of its choice (a root-only one, docker.sock) and say in its error whether it
+    // exists. So unless only root can rename entries here, the probe runs as the target:
+    // fsuid/fsgid the target's, which clears CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the
+    // effective set (capabilities(7)), nothing raised, root's supplementary groups dropped. It
+    // then reaches only sockets the target could connect to itself. (Opening the name
+    // O_PATH|O_NOFOLLOW and connecting through /proc/self/fd/N would pin the inode, but needs
+    // /proc, and root would still connect with full capabilities to a socket hard-linked in.)
     int raw = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (raw < 0) {
       return fail(spec, "socket");
     }
     Fd probe(raw);
-    if (::connect(probe.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) == 0 ||
-        errno == EAGAIN) {
+    Result<int> probed = probe_connect(spec, probe.get(), sa, owner, dir.root_only);
+    if (!probed) {
+      return probed.error();
+    }
+    int err = *probed;
+    if (err == 0 || err == EAGAIN) {
       return Error{"--listen '" + spec.arg + "': " + spec.path + " is in use by a running server",
                    EADDRINUSE};
     }
-    if (errno != ECONNREFUSED && errno != ENOENT) {
-      return fail(spec, "probe the existing socket", spec.path);
+    if (err != ECONNREFUSED && err != ENOENT) {
+      errno = err;
+      return fail(spec, "probe the existing socket",
+                  dir.root_only ? spec.path : spec.path + " as uid " + std::to_string(owner.uid));
     }
     // Through dir_fd: whatever the name holds now is removed from the checked directory only
     // (unlinkat(2) never follows a symlink, and refuses a directory without AT_REMOVEDIR).
-    if (errno == ECONNREFUSED && ::unlinkat(dir_fd, name.base.c_str(), 0) != 0 && errno != ENOENT) {
+    if (err == ECONNREFUSED && ::unlinkat(dir_fd, name.base.c_str(), 0) != 0 && errno != ENOENT) {
       return fail(spec, "remove the stale socket", spec.path);
     }
   } else if (errno != ENOENT) {
@@ -306,7 +405,11 @@ Result<Fd> bind_unix_here(const ListenSpec& spec, int backlog, SocketOwner owner
     mode_t old_mask = ::umask(0117);
     int rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
     int bind_errno = errno;
-    if (rc != 0 && bind_errno == EACCES && as_target->raise_dac_override()) {
+    // Only in root's own directory (root-owned /run, a root-only directory): there the
+    // target may not create files because root has not made a place for it, and root creating
+    // the name for it is what --listen asks. In another user's directory the refusal is that
+    // user's decision, which root must not override.
+    if (rc != 0 && bind_errno == EACCES && dir.root_only && as_target->raise_dac_override()) {
       rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
       bind_errno = errno;
     }
@@ -321,6 +424,10 @@ Result<Fd> bind_unix_here(const ListenSpec& spec, int backlog, SocketOwner owner
                    "': could not restore root's filesystem ids and capabilities after bind"};
     }
     if (rc != 0) {
+      if (bind_errno == EACCES && !dir.root_only) {
+        return fail_plain(spec, "directory " + dir.path + " is owned by uid " +
+                                    std::to_string(dir.uid) + " and not writable by the target");
+      }
       if (bind_errno == EACCES && !as_target->had_dac_override()) {
         return Error{"--listen '" + spec.arg + "': bind " + spec.path + " as " +
                          std::to_string(owner.uid) + ":" + std::to_string(owner.gid) +
@@ -350,6 +457,23 @@ Result<Fd> bind_unix_here(const ListenSpec& spec, int backlog, SocketOwner owner
                   std::to_string(st.st_mode & 7) + " instead of " + std::to_string(owner.gid) +
                   " and 660 (a set-group-ID directory?); removed it");
   }
+  // A default ACL on the directory replaces the umask for new files (acl(5), "Object creation
+  // and default ACLs"): the socket can get an extended access ACL granting other users or
+  // groups while its mode still reads 0660. An ACL equal to the mode is not stored, so any
+  // access ACL here grants more than the mode says: remove our socket and stop. Read while
+  // the cwd is still the checked directory, by the bare name, not following a symlink.
+  if (::lgetxattr(name.base.c_str(), "system.posix_acl_access", nullptr, 0) >= 0) {
+    ::unlinkat(dir_fd, name.base.c_str(), 0);
+    return fail_plain(spec, spec.path +
+                                " was created with an access ACL (the directory has a default "
+                                "ACL) that can grant more than mode 660; removed it");
+  }
+  // ENODATA: no ACL; EOPNOTSUPP (ENOTSUP on Linux is the same value): the filesystem has none.
+  if (errno != ENODATA && errno != EOPNOTSUPP) {
+    Error e = fail(spec, "read the ACL of", spec.path);
+    ::unlinkat(dir_fd, name.base.c_str(), 0);
+    return e;
+  }
   if (::listen(fd.get(), backlog) != 0) {
     return fail(spec, "listen", spec.path);
   }
@@ -377,8 +501,10 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner, Fd*
     return fail(spec, "open directory", name.dir);
   }
   // Group or others who may rename entries could swap the stale socket for something else
-  // between the probe and the removal, or take the name; a sticky directory (/tmp) only lets
-  // owners rename their own entries (inode(7)), so that is fine.
+  // between the probe and the removal, or take the name. In a sticky directory (/tmp) an entry
+  // can be renamed or removed only by its own owner and by the directory's owner (inode(7)):
+  // others cannot touch the target's socket, and the probe and the removal below do not trust
+  // the name either way.
   if ((dst.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (dst.st_mode & S_ISVTX) == 0) {
     return fail_plain(spec, "directory " + name.dir +
                                 " is writable by group or others without the sticky bit; "
@@ -389,12 +515,16 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner, Fd*
   // the cwd unroot was started in (held as an O_PATH fd, which fchdir(2) accepts).
   Fd old_cwd(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!old_cwd) {
-    return fail(spec, "open the current directory");
+    int err = errno;
+    return fail_plain(spec, std::string("open the current directory: ") + errno_text(err) +
+                                "; run unroot from a directory root can open (e.g. cd /)");
   }
   if (::fchdir(dir_fd.get()) != 0) {
     return fail(spec, "enter directory", name.dir);
   }
-  Result<Fd> fd = bind_unix_here(spec, backlog, owner, dir_fd.get(), name, opened->root_only_walk);
+  DirFacts facts{name.dir, dst.st_uid, dst.st_uid == 0 && (dst.st_mode & (S_IWGRP | S_IWOTH)) == 0};
+  Result<Fd> fd =
+      bind_unix_here(spec, backlog, owner, dir_fd.get(), name, opened->root_only_walk, facts);
   if (::fchdir(old_cwd.get()) != 0) {
     int err = errno;
     Error e{"--listen '" + spec.arg + "': return to the working directory", err};
