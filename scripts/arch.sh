@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: MIT
+# Sourced by scripts/release.sh, install-cross.sh and emulated-tests.sh (sh and bash): the
+# architectures a release covers, by their Debian names, and how each is reached from an amd64
+# Debian 12 machine. How each one LINKS is decided in cmake/arch.cmake, not here.
+
+# Release order: the order of SHA256SUMS.
+UNROOT_ARCHS="amd64 arm64 armhf i386 ppc64el riscv64 s390x"
+
+# arch_triplet ARCH: the GNU triplet of Debian's g++-<triplet> cross compiler (amd64: native).
+arch_triplet() {
+  case $1 in
+    amd64) echo x86_64-linux-gnu ;;
+    arm64) echo aarch64-linux-gnu ;;
+    armhf) echo arm-linux-gnueabihf ;;
+    i386) echo i686-linux-gnu ;;
+    ppc64el) echo powerpc64le-linux-gnu ;;
+    riscv64) echo riscv64-linux-gnu ;;
+    s390x) echo s390x-linux-gnu ;;
+    *) return 1 ;;
+  esac
+}
+
+# arch_has_musl ARCH: whether Debian 12 has musl-dev:ARCH (riscv64 has none).
+arch_has_musl() {
+  [ "$1" != riscv64 ]
+}
+
+# arch_qemu ARCH: qemu-user-static's emulator for ARCH (amd64: none).
+arch_qemu() {
+  case $1 in
+    amd64) echo "" ;;
+    arm64) echo qemu-aarch64-static ;;
+    armhf) echo qemu-arm-static ;;
+    i386) echo qemu-i386-static ;;
+    ppc64el) echo qemu-ppc64le-static ;;
+    riscv64) echo qemu-riscv64-static ;;
+    s390x) echo qemu-s390x-static ;;
+    *) return 1 ;;
+  esac
+}
+
+# arch_runner ARCH BINARY: what to put before BINARY to run it here. Empty when the kernel runs
+# it itself: amd64, and i386 where the kernel has 32-bit support (then the real compat syscall
+# layer is tested, not an emulator's translation of it).
+arch_runner() {
+  if [ "$1" = amd64 ]; then
+    echo ""
+  elif [ "$1" = i386 ] && "$2" --version >/dev/null 2>&1; then
+    echo ""
+  else
+    arch_qemu "$1"
+  fi
+}
