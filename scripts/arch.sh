@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
-# Sourced by scripts/release.sh, install-cross.sh and emulated-tests.sh (sh and bash): the
-# architectures a release covers, by their Debian names, and how each is reached from an amd64
-# Debian 12 machine. How each one LINKS is decided in cmake/arch.cmake, not here.
+# Sourced by scripts/release.sh, install-cross.sh, emulated-tests.sh and Dockerfile.example (sh
+# and bash): the architectures a release covers, by their Debian names, and how each is reached
+# from an amd64 Debian 12 machine. How each one LINKS is decided in cmake/arch.cmake, not here.
 
 # Release order: the order of SHA256SUMS.
 UNROOT_ARCHS="amd64 arm64 armhf i386 ppc64el riscv64 s390x"
@@ -50,4 +50,35 @@ arch_runner() {
   else
     arch_qemu "$1"
   fi
+}
+
+# arch_from_docker TARGETARCH [TARGETVARIANT]: the Debian name for a Docker platform's
+# architecture (what `docker buildx build --platform linux/arm/v7` passes to a Dockerfile).
+arch_from_docker() {
+  case $1 in
+    amd64 | arm64 | riscv64 | s390x) echo "$1" ;;
+    arm)
+      # Debian's armhf is ARMv7 with hardware floating point; armel (v5, v6) is not released.
+      if [ "${2:-v7}" = v7 ]; then echo armhf; else return 1; fi
+      ;;
+    386) echo i386 ;;
+    ppc64le) echo ppc64el ;;
+    *) return 1 ;;
+  esac
+}
+
+# arch_build_packages ARCH: the Debian packages that build unroot for ARCH on this machine
+# (natively, or with cmake/toolchains/ARCH.cmake). A foreign musl-dev:ARCH needs
+# `dpkg --add-architecture ARCH` first (arch_needs_foreign ARCH).
+arch_build_packages() {
+  if [ "$1" = "$(dpkg --print-architecture)" ]; then
+    echo "g++ libc6-dev$(arch_has_musl "$1" && echo " musl-tools")"
+  else
+    echo "g++-$(arch_triplet "$1")$(arch_has_musl "$1" && echo " musl-dev:$1")"
+  fi
+}
+
+# arch_needs_foreign ARCH: whether building for ARCH here needs ARCH as a dpkg architecture.
+arch_needs_foreign() {
+  [ "$1" != "$(dpkg --print-architecture)" ] && arch_has_musl "$1"
 }

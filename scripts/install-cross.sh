@@ -28,12 +28,9 @@ pkgs="qemu-user-static binutils"
 added=""
 for arch in $UNROOT_ARCHS; do
   [ "$arch" = amd64 ] && continue
-  pkgs="$pkgs g++-$(arch_triplet "$arch")"
-  if arch_has_musl "$arch"; then
-    pkgs="$pkgs musl-dev:$arch"
-    if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
-      added="$added $arch"
-    fi
+  pkgs="$pkgs $(arch_build_packages "$arch")"
+  if arch_needs_foreign "$arch" && ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+    added="$added $arch"
   fi
 done
 if [ -n "$added" ]; then
