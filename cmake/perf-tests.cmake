@@ -16,8 +16,11 @@ set(_scripts "${CMAKE_CURRENT_SOURCE_DIR}/scripts")
 # 64 KiB (musl); both are missed and docs/benchmarks.md says by what: glibc 1,113,240 bytes
 # (part 3's worker threads bring static glibc's pthread and resolver clean-up code, ~150 KB),
 # musl 161,432 (part 2's inet_ntop links musl's printf, ~12 KB; parts 2-4 add ~65 KB of code).
+# static-pie, or static where cmake/arch.cmake says this architecture's glibc cannot do PIE.
+string(REGEX REPLACE "^-" "" _glibc_link "${UNROOT_GLIBC_LINK}")
 add_test(NAME binary_glibc
-  COMMAND "${_scripts}/check-binary.sh" --max-stripped-size 1179648 "$<TARGET_FILE:unroot>.unstripped")
+  COMMAND "${_scripts}/check-binary.sh" --link ${_glibc_link} --max-stripped-size 1179648
+          "$<TARGET_FILE:unroot>.unstripped")
 if(UNROOT_HAVE_MUSL)
   add_test(NAME binary_musl
     COMMAND "${_scripts}/check-binary.sh" --max-stripped-size 180224 "$<TARGET_FILE:unroot-musl>")

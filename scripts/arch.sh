@@ -1,9 +1,11 @@
+# shellcheck shell=sh
 # SPDX-License-Identifier: MIT
 # Sourced by scripts/release.sh, install-cross.sh, emulated-tests.sh and Dockerfile.example (sh
 # and bash): the architectures a release covers, by their Debian names, and how each is reached
 # from an amd64 Debian 12 machine. How each one LINKS is decided in cmake/arch.cmake, not here.
 
 # Release order: the order of SHA256SUMS.
+# shellcheck disable=SC2034  # used by the scripts that source this file
 UNROOT_ARCHS="amd64 arm64 armhf i386 ppc64el riscv64 s390x"
 
 # arch_triplet ARCH: the GNU triplet of Debian's g++-<triplet> cross compiler (amd64: native).
