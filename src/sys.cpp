@@ -3,9 +3,11 @@
 #include "sys.hpp"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 
 #include <algorithm>
 #include <string_view>
@@ -19,9 +21,12 @@ Error too_large(const char* path, std::size_t max_size) {
   return Error{std::string(path) + " is larger than the " + limit + " that unroot reads"};
 }
 
-}  // namespace
+bool on_procfs(int fd) {
+  struct statfs sfs {};
+  return ::fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+}
 
-Result<FileText> read_small_file(const char* path, std::size_t max_size) {
+Result<FileText> read_file_from(const char* path, std::size_t max_size, bool procfs_only) {
   // O_NONBLOCK: opening a FIFO planted at /etc/passwd must not hang the container start
   // (open(2): a FIFO opened O_RDONLY blocks until a writer appears). O_NOCTTY: a tty planted
   // there must not become our controlling terminal.
@@ -36,6 +41,9 @@ Result<FileText> read_small_file(const char* path, std::size_t max_size) {
     return Error::from_errno().context("open " + std::string(path));
   }
   Fd fd(raw);
+  if (procfs_only && !on_procfs(fd.get())) {
+    return FileText{};
+  }
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
     return Error::from_errno().context("stat " + std::string(path));
@@ -79,6 +87,29 @@ Result<FileText> read_small_file(const char* path, std::size_t max_size) {
   }
   out.text.resize(got);
   return out;
+}
+
+}  // namespace
+
+Result<FileText> read_small_file(const char* path, std::size_t max_size) {
+  return read_file_from(path, max_size, false);
+}
+
+Result<FileText> read_procfs_file(const char* path, std::size_t max_size) {
+  return read_file_from(path, max_size, true);
+}
+
+std::optional<struct stat> stat_on_procfs(const char* path) {
+  int raw = open_at(AT_FDCWD, path, O_PATH);
+  if (raw < 0) {
+    return std::nullopt;
+  }
+  Fd fd(raw);
+  struct stat st {};
+  if (!on_procfs(fd.get()) || ::fstat(fd.get(), &st) != 0) {
+    return std::nullopt;
+  }
+  return st;
 }
 
 void push_path_components(std::vector<std::string>& stack, std::string_view path) {
