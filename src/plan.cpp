@@ -124,9 +124,8 @@ std::string started_as(const Caller& c) { return "started as uid " + std::to_str
 
 /// The first id of `ids` that is 0 in the parent user namespace, as a refusal.
 /// `gives` says what that id would give the command.
-std::optional<std::string> root_in_parent(const IdMap& map, const char* map_file,
-                                          const char* kind, const char* gives,
-                                          const std::vector<std::uint32_t>& ids,
+std::optional<std::string> root_in_parent(const IdMap& map, const char* map_file, const char* kind,
+                                          const char* gives, const std::vector<std::uint32_t>& ids,
                                           const std::string& name) {
   for (std::uint32_t id : ids) {
     const IdRange* r = find_range(map, id);
@@ -152,10 +151,11 @@ std::optional<std::string> host_root_at_depth(std::uint32_t host_root, const cha
   }
   for (std::uint32_t id : ids) {
     if (id == host_root) {
-      return "refusing user " + name + ": " + kind + " " + std::to_string(id) +
-             " is the host's " + kind + " 0 through the enclosing user namespaces (procfs shows "
-             "/proc/sys/kernel, owned by the host's root, as " + kind + " " + std::to_string(id) +
-             "), so the command would " + gives + "; map it to an unprivileged id";
+      std::string shown = std::string(kind) + " " + std::to_string(id);
+      return "refusing user " + name + ": " + shown + " is the host's " + kind +
+             " 0 through the enclosing user namespaces (procfs shows /proc/sys/kernel, owned by "
+             "the host's root, as " +
+             shown + "), so the command would " + gives + "; map it to an unprivileged id";
     }
   }
   return std::nullopt;
@@ -178,11 +178,11 @@ std::optional<std::string> disguised_in_maps(const Identity& target, const UserN
   }
   auto uid_map = parse_id_map(ns.uid_map);
   auto gid_map = parse_id_map(ns.gid_map);
-  for (auto [map, file] : {std::pair{&uid_map, "/proc/self/uid_map"},
-                           std::pair{&gid_map, "/proc/self/gid_map"}}) {
+  for (auto [map, file] :
+       {std::pair{&uid_map, "/proc/self/uid_map"}, std::pair{&gid_map, "/proc/self/gid_map"}}) {
     if (!*map) {
-      return std::string(file) + " " + map->error().what +
-             "; refusing to guess what user " + name + " is outside this user namespace";
+      return std::string(file) + " " + map->error().what + "; refusing to guess what user " + name +
+             " is outside this user namespace";
     }
   }
   // Each map that is the identity makes its ids the host's own: a gid 0 asked for is then
@@ -197,14 +197,14 @@ std::optional<std::string> disguised_in_maps(const Identity& target, const UserN
            "is not the initial user namespace; refusing to guess what the user is outside it";
   }
   if (!uid_identity) {
-    if (auto r = root_in_parent(*uid_map, "/proc/self/uid_map", "uid", kOwnsFiles,
-                                {target.uid}, name)) {
+    if (auto r =
+            root_in_parent(*uid_map, "/proc/self/uid_map", "uid", kOwnsFiles, {target.uid}, name)) {
       return r;
     }
   }
   if (!gid_identity) {
-    if (auto r = root_in_parent(*gid_map, "/proc/self/gid_map", "gid", kHasGroup,
-                                target.groups, name)) {
+    if (auto r =
+            root_in_parent(*gid_map, "/proc/self/gid_map", "gid", kHasGroup, target.groups, name)) {
       return r;
     }
   }

@@ -1054,9 +1054,9 @@ TEST_CASE("user namespace: a target that is the host's uid 0 two levels out is r
           "[.][root]") {
   require_root();
   RootSecret secret;
-  auto r = unroot({"app", "/bin/cat", secret.path},
-                  in_nested_userns(kOuterHidesRoot, kOuterHarmless, kInnerReachesRoot,
-                                   kInnerHarmless));
+  auto r =
+      unroot({"app", "/bin/cat", secret.path},
+             in_nested_userns(kOuterHidesRoot, kOuterHarmless, kInnerReachesRoot, kInnerHarmless));
   CHECK(r.out.empty());  // the one-level check let app (the host's root) print root-only
   CHECK(r.exit_code == 125);
   CHECK(r.err ==
@@ -1065,8 +1065,8 @@ TEST_CASE("user namespace: a target that is the host's uid 0 two levels out is r
         "the command would own root's files; map it to an unprivileged id\n");
   // Control: harmless maps at both levels run app and nobody (the overflow id procfs shows for
   // an unmapped host root), and the file stays out of reach.
-  RunOptions harmless = in_nested_userns(kOuterHarmless, kOuterHarmless, kInnerHarmless,
-                                         kInnerHarmless);
+  RunOptions harmless =
+      in_nested_userns(kOuterHarmless, kOuterHarmless, kInnerHarmless, kInnerHarmless);
   auto ok = unroot({"app", idprobe_bin()}, harmless);
   CHECK(ok.err.empty());
   REQUIRE(ok.exit_code == 0);
@@ -1083,9 +1083,9 @@ TEST_CASE("user namespace: a target gid that is the host's gid 0 two levels out 
           "[.][root]") {
   require_root();
   RootSecret secret(0640);  // group root may read it
-  auto r = unroot({"app", "/bin/cat", secret.path},
-                  in_nested_userns(kOuterHarmless, kOuterHidesRoot, kInnerHarmless,
-                                   kInnerReachesRoot));
+  auto r =
+      unroot({"app", "/bin/cat", secret.path},
+             in_nested_userns(kOuterHarmless, kOuterHidesRoot, kInnerHarmless, kInnerReachesRoot));
   CHECK(r.out.empty());
   CHECK(r.exit_code == 125);
   CHECK(r.err ==
@@ -1145,8 +1145,8 @@ void enter_userns_gid_map_at_setgroups(const std::string& uid_map, const std::st
     }
     auto write_map = [proc_dir](const char* file, const std::string& text) {
       int fd = ::openat(proc_dir, file, O_WRONLY | O_CLOEXEC);
-      bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) ==
-                               static_cast<ssize_t>(text.size());
+      bool ok =
+          fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
       ::close(fd);
       return ok;
     };

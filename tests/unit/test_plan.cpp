@@ -421,7 +421,8 @@ TEST_CASE("--listen sets the socket-activation environment for unroot's own pid"
 namespace {
 
 InNs userns_caller(std::string uid_map, std::string gid_map) {
-  return InNs{root_caller(), UserNamespace{IdMaps::kRead, std::move(uid_map), std::move(gid_map), KernelNs::kUnknown, std::nullopt}};
+  return InNs{root_caller(), UserNamespace{IdMaps::kRead, std::move(uid_map), std::move(gid_map),
+                                           KernelNs::kUnknown, std::nullopt}};
 }
 
 constexpr const char* kEvilMap =
@@ -504,7 +505,8 @@ TEST_CASE("a map unroot cannot parse is refused, and dry-run reports it", "[plan
 
 TEST_CASE("without /proc: refused only when the kernel says this is a user namespace",
           "[plan][userns]") {
-  InNs hidden{root_caller(), UserNamespace{IdMaps::kHiddenUser, "", "", KernelNs::kUnknown, std::nullopt}};
+  InNs hidden{root_caller(),
+              UserNamespace{IdMaps::kHiddenUser, "", "", KernelNs::kUnknown, std::nullopt}};
   auto p = plan_in({"node", "id"}, hidden);
   REQUIRE_FALSE(p);
   CHECK(p.error().what ==
@@ -512,12 +514,14 @@ TEST_CASE("without /proc: refused only when the kernel says this is a user names
         "/proc/self/uid_map cannot be read, so unroot cannot check that the user is not root "
         "outside it; mount /proc");
   CHECK(plan_in({"root", "id"}, hidden));
-  InNs unknown{root_caller(), UserNamespace{IdMaps::kUnknown, "", "", KernelNs::kUnknown, std::nullopt}};
+  InNs unknown{root_caller(),
+               UserNamespace{IdMaps::kUnknown, "", "", KernelNs::kUnknown, std::nullopt}};
   auto u = plan_in({"--dry-run", "node", "id"}, unknown);
   REQUIRE(u);
   CHECK_THAT(describe_plan(*u, {}), Catch::Contains("user namespace: not checked"));
   CHECK(plan_in({"node", "id"}, unknown));
-  InNs initial{root_caller(), UserNamespace{IdMaps::kInitial, "", "", KernelNs::kUnknown, std::nullopt}};
+  InNs initial{root_caller(),
+               UserNamespace{IdMaps::kInitial, "", "", KernelNs::kUnknown, std::nullopt}};
   CHECK(plan_in({"node", "id"}, initial));
 }
 
@@ -544,9 +548,8 @@ TEST_CASE("a target that is the host's root two namespaces out is refused", "[pl
         "namespaces (procfs shows /proc/sys/kernel, owned by the host's root, as uid 1000), so "
         "the command would own root's files; map it to an unprivileged id");
   // node's supplementary group 27 is the host's gid 0.
-  auto gid = plan_in({"node", "id"},
-                     nested_caller(kHarmlessMap, "0 0 27\n27 5000 1\n28 28 1000\n",
-                                   HostRoot{65534, 27}));
+  auto gid = plan_in({"node", "id"}, nested_caller(kHarmlessMap, "0 0 27\n27 5000 1\n28 28 1000\n",
+                                                   HostRoot{65534, 27}));
   REQUIRE_FALSE(gid);
   CHECK_THAT(gid.error().what,
              Catch::StartsWith("refusing user 'node': gid 27 is the host's gid 0 through"));
@@ -560,10 +563,10 @@ TEST_CASE("a target that is the host's root two namespaces out is refused", "[pl
 TEST_CASE("the overflow id as the host's root is ambiguous and leaves the one-level check",
           "[plan][userns]") {
   // procfs shows 65534 when the host's root is not mapped here: nobody is not refused for it.
-  CHECK(plan_in({"nobody", "id"}, nested_caller(kHarmlessMap, kHarmlessMap,
-                                                HostRoot{kOverflowId, kOverflowId})));
-  CHECK(plan_in({"node", "id"}, nested_caller(kHarmlessMap, kHarmlessMap,
-                                              HostRoot{kOverflowId, kOverflowId})));
+  CHECK(plan_in({"nobody", "id"},
+                nested_caller(kHarmlessMap, kHarmlessMap, HostRoot{kOverflowId, kOverflowId})));
+  CHECK(plan_in({"node", "id"},
+                nested_caller(kHarmlessMap, kHarmlessMap, HostRoot{kOverflowId, kOverflowId})));
   // The host's root at an id no target has: no refusal.
   CHECK(plan_in({"node", "id"}, nested_caller(kHarmlessMap, kHarmlessMap, HostRoot{0, 0})));
 }
