@@ -140,8 +140,8 @@ std::optional<std::string> root_in_parent(const IdMap& map, const char* map_file
 
 /// The first id of `ids` that is `host_root`, the id procfs shows for the initial namespace's
 /// root, as a refusal. The overflow id is skipped: procfs shows it both when the host's root is
-/// not mapped here (then no id here is the host's root) and when it is mapped to that very id,
-/// which only the map one level up can tell apart.
+/// not mapped here (then no id here is the host's root) and when it is mapped to that very id;
+/// the two look the same, so for that id only the one-level map check applies.
 std::optional<std::string> host_root_at_depth(std::uint32_t host_root, const char* kind,
                                               const char* gives,
                                               const std::vector<std::uint32_t>& ids,
@@ -150,13 +150,22 @@ std::optional<std::string> host_root_at_depth(std::uint32_t host_root, const cha
     return std::nullopt;
   }
   for (std::uint32_t id : ids) {
-    if (id == host_root) {
-      std::string shown = std::string(kind) + " " + std::to_string(id);
-      return "refusing user " + name + ": " + shown + " is the host's " + kind +
-             " 0 through the enclosing user namespaces (procfs shows /proc/sys/kernel, owned by "
-             "the host's root, as " +
-             shown + "), so the command would " + gives + "; map it to an unprivileged id";
+    if (id != host_root) {
+      continue;
     }
+    const std::string shown = std::string(kind) + " " + std::to_string(id);
+    std::string why = "refusing user " + name;
+    why += ": ";
+    why += shown;
+    why += " is the host's ";
+    why += kind;
+    why += " 0 through the enclosing user namespaces (procfs shows /proc/sys/kernel, owned by ";
+    why += "the host's root, as ";
+    why += shown;
+    why += "), so the command would ";
+    why += gives;
+    why += "; map it to an unprivileged id";
+    return why;
   }
   return std::nullopt;
 }

@@ -26,7 +26,8 @@ bool on_procfs(int fd) {
   return ::fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
 }
 
-Result<FileText> read_file_from(const char* path, std::size_t max_size, bool procfs_only) {
+/// The descriptor for reading PATH, or an empty Fd when PATH does not exist.
+Result<Fd> open_for_reading(const char* path) {
   // O_NONBLOCK: opening a FIFO planted at /etc/passwd must not hang the container start
   // (open(2): a FIFO opened O_RDONLY blocks until a writer appears). O_NOCTTY: a tty planted
   // there must not become our controlling terminal.
@@ -36,14 +37,14 @@ Result<FileText> read_file_from(const char* path, std::size_t max_size, bool pro
   } while (raw < 0 && errno == EINTR);
   if (raw < 0) {
     if (errno == ENOENT) {
-      return FileText{};
+      return Fd{};
     }
     return Error::from_errno().context("open " + std::string(path));
   }
-  Fd fd(raw);
-  if (procfs_only && !on_procfs(fd.get())) {
-    return FileText{};
-  }
+  return Fd(raw);
+}
+
+Result<FileText> read_whole(const Fd& fd, const char* path, std::size_t max_size) {
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
     return Error::from_errno().context("stat " + std::string(path));
@@ -92,11 +93,19 @@ Result<FileText> read_file_from(const char* path, std::size_t max_size, bool pro
 }  // namespace
 
 Result<FileText> read_small_file(const char* path, std::size_t max_size) {
-  return read_file_from(path, max_size, false);
+  auto fd = open_for_reading(path);
+  if (!fd) {
+    return fd.error();
+  }
+  return *fd ? read_whole(*fd, path, max_size) : FileText{};
 }
 
 Result<FileText> read_procfs_file(const char* path, std::size_t max_size) {
-  return read_file_from(path, max_size, true);
+  auto fd = open_for_reading(path);
+  if (!fd) {
+    return fd.error();
+  }
+  return *fd && on_procfs(fd->get()) ? read_whole(*fd, path, max_size) : FileText{};
 }
 
 std::optional<struct stat> stat_on_procfs(const char* path) {

@@ -1116,6 +1116,27 @@ TEST_CASE("user namespace: maps planted as plain files under /proc do not count"
         "outside it; mount /proc\n");
 }
 
+TEST_CASE("user namespace: identity maps in a namespace the kernel calls nested are refused",
+          "[.][root]") {
+  require_root();
+  if (!kernel_names_user_namespace()) {
+    WARN("SKIPPED: this kernel has no PIDFD_GET_USER_NAMESPACE (Linux 6.11)");
+    return;
+  }
+  // Real root may give a new namespace every id; the maps then read like the host's own.
+  const char* every_id = "0 0 4294967295\n";
+  auto r = unroot({"app", idprobe_bin()}, in_userns(every_id, every_id));
+  CHECK(r.out.empty());
+  CHECK(r.exit_code == 125);
+  CHECK(r.err ==
+        "unroot: refusing user 'app': /proc/self/uid_map and gid_map map every id to itself, but "
+        "the kernel says this is not the initial user namespace; refusing to guess what the user "
+        "is outside it\n");
+  auto root = unroot({"root", "/bin/true"}, in_userns(every_id, every_id));
+  CHECK(root.err.empty());
+  CHECK(root.exit_code == 0);
+}
+
 namespace {
 
 // As enter_userns with as_root, but gid_map is left empty until the caller enters setgroups(2):
