@@ -153,15 +153,14 @@ std::optional<std::string> host_root_at_depth(std::uint32_t host_root, const cha
     if (id != host_root) {
       continue;
     }
-    const std::string shown = std::string(kind) + " " + std::to_string(id);
+    // Short on purpose: the musl build has a size budget, and docs/unroot.1 says the rest.
     std::string why = "refusing user " + name;
     why += ": ";
-    why += shown;
+    why += kind;
+    why += " " + std::to_string(id);
     why += " is the host's ";
     why += kind;
-    why += " 0 through the enclosing user namespaces (procfs shows /proc/sys/kernel, owned by ";
-    why += "the host's root, as ";
-    why += shown;
+    why += " 0 (it owns /proc/sys/kernel";
     why += "), so the command would ";
     why += gives;
     why += "; map it to an unprivileged id";
@@ -202,8 +201,7 @@ std::optional<std::string> disguised_in_maps(const Identity& target, const UserN
     // Only the initial namespace, or one whose every ancestor maps all ids, shows these maps;
     // the kernel saying otherwise means the two answers cannot both be right.
     return "refusing user " + name +
-           ": /proc/self/uid_map and gid_map map every id to itself, but the kernel says this "
-           "is not the initial user namespace; refusing to guess what the user is outside it";
+           ": the maps are the identity, but the kernel says this is a nested user namespace";
   }
   if (!uid_identity) {
     if (auto r =

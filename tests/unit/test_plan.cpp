@@ -544,15 +544,14 @@ TEST_CASE("a target that is the host's root two namespaces out is refused", "[pl
                      nested_caller("0 0 1000\n1000 5000 1\n", kHarmlessMap, HostRoot{1000, 65534}));
   REQUIRE_FALSE(uid);
   CHECK(uid.error().what ==
-        "refusing user 'node': uid 1000 is the host's uid 0 through the enclosing user "
-        "namespaces (procfs shows /proc/sys/kernel, owned by the host's root, as uid 1000), so "
-        "the command would own root's files; map it to an unprivileged id");
+        "refusing user 'node': uid 1000 is the host's uid 0 (it owns /proc/sys/kernel), so the "
+        "command would own root's files; map it to an unprivileged id");
   // node's supplementary group 27 is the host's gid 0.
   auto gid = plan_in({"node", "id"}, nested_caller(kHarmlessMap, "0 0 27\n27 5000 1\n28 28 1000\n",
                                                    HostRoot{65534, 27}));
   REQUIRE_FALSE(gid);
   CHECK_THAT(gid.error().what,
-             Catch::StartsWith("refusing user 'node': gid 27 is the host's gid 0 through"));
+             Catch::StartsWith("refusing user 'node': gid 27 is the host's gid 0 (it owns"));
   // The one-level check names the map line first when both apply.
   auto both = plan_in({"node", "id"},
                       nested_caller("0 100000 1000\n1000 0 1\n", kHarmlessMap, HostRoot{1000, 0}));
@@ -587,9 +586,8 @@ TEST_CASE("identity maps the kernel contradicts are refused; the host's own pass
   auto p = plan_in({"node", "id"}, nested_caller(identity, identity, HostRoot{0, 0}));
   REQUIRE_FALSE(p);
   CHECK(p.error().what ==
-        "refusing user 'node': /proc/self/uid_map and gid_map map every id to itself, but the "
-        "kernel says this is not the initial user namespace; refusing to guess what the user is "
-        "outside it");
+        "refusing user 'node': the maps are the identity, but the kernel says this is a nested "
+        "user namespace");
   InNs host = nested_caller(identity, identity, HostRoot{0, 0});
   host.ns.kernel = KernelNs::kInitial;
   CHECK(plan_in({"node:0", "id"}, host));  // gid 0 asked for on the host is plainly gid 0
