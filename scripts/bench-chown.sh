@@ -3,7 +3,7 @@
 # bench-chown: times `unroot --chown` against `chown -R` and the entrypoint idiom
 # `find DIR \! -user U -exec chown U:G {} +` on a tree of N entries, on the local disk and on a
 # tmpfs, for "everything changes", "nothing changes" and "10% changes", and counts syscalls per
-# entry with strace -c -f. Prints a Markdown table; never fails on timing (issue 5).
+# entry with strace -c -f. Prints a Markdown table; never fails on timing.
 #
 # Usage: sudo scripts/bench-chown.sh [-n ENTRIES] [-r REPEATS] [-b path/to/unroot]
 #   N defaults to 200000, REPEATS to 3 (the table shows the median); UNROOT defaults to

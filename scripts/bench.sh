@@ -5,10 +5,12 @@
 #   scripts/bench.sh [--quick]        (as root; prints Markdown tables on stdout, progress on stderr)
 #
 # Measures, for unroot (glibc and musl builds), gosu, su-exec (if installed), setpriv, two execv
-# references (a static program that only execv()s its argument, with glibc and with musl) and a
-# direct run of a static no-op:
+# references (a static program that only execv()s its argument, with glibc and with musl), the
+# same-guarantee floor (scripts/bench/floor.c: only unroot's drop-and-verify calls for nobody,
+# static-pie musl) and a direct run of a static no-op:
 #   - start-up: median time per `TOOL nobody noop` over rounds of posix_spawn+waitpid, the tools
-#     interleaved (scripts/bench/spawnloop.c); overhead over the direct run; ratios;
+#     interleaved (scripts/bench/spawnloop.c); overhead over the direct run; ratios; and the
+#     ratios of overheads against the floor, computed round by round, with their range;
 #   - syscalls added over the direct run (strace -f -c), and unroot's own syscall list;
 #   - peak RSS (/usr/bin/time -v) and binary size (bytes, `file`);
 #   - lookup scale: generated passwd/group with 10 ... 100,000 entries, a user in 1,000 groups and
@@ -87,6 +89,16 @@ if ((have_musl)); then
   # itself, so that everything above it is the tool's cost.
   musl-gcc "${cflags[@]}" -static -s -o "$work/noop" "$repo/scripts/bench/noop.c"
   musl-gcc "${cflags[@]}" -static -s -o "$work/execv-ref-musl" "$repo/scripts/bench/execv_ref.c"
+  # The floor is linked static-pie like build/unroot-musl (cmake/musl.cmake), by hand: musl-gcc's
+  # specs file has no -static-pie. Its libdir is the -L in that specs file.
+  musl_specs=$(grep -o '[^"'\'' ]*musl-gcc\.specs' "$(command -v musl-gcc)" | head -1)
+  musl_lib=$(grep -o -- '-L[^ ]\+' "$musl_specs" | head -1)
+  musl_lib=${musl_lib#-L}
+  musl-gcc "${cflags[@]}" -fPIE -c -o "$work/floor.o" "$repo/scripts/bench/floor.c"
+  gcc -static-pie -nostdlib -nostartfiles -s -o "$work/floor" \
+    "$musl_lib/rcrt1.o" "$musl_lib/crti.o" "$(gcc -print-file-name=crtbeginS.o)" \
+    "$work/floor.o" "$musl_lib/libc.a" "$(gcc -print-libgcc-file-name)" \
+    "$(gcc -print-file-name=crtendS.o)" "$musl_lib/crtn.o"
   noop_kind="static, musl"
 else
   gcc "${cflags[@]}" -static -s -o "$work/noop" "$repo/scripts/bench/noop.c"
@@ -114,8 +126,9 @@ fi
 add_tool setpriv "$(command -v setpriv)" --reuid=nobody "--regid=$nobody_group" --init-groups "$noop"
 add_tool execv-ref-glibc "$work/execv-ref-glibc" "$noop"
 ((have_musl)) && add_tool execv-ref-musl "$work/execv-ref-musl" "$noop"
+((have_musl)) && add_tool floor "$work/floor" "$noop"
 [[ -z $UNROOT_MUSL ]] && notes+=("unroot-musl: not built (musl-tools missing or not GCC); not measured.")
-((have_musl)) || notes+=("execv-ref-musl: musl-tools missing; not measured.")
+((have_musl)) || notes+=("execv-ref-musl, floor: musl-tools missing; not measured.")
 
 printf '%s\n' "${tools[@]}" > "$work/tools.tsv"
 tool_names=()
@@ -143,7 +156,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 # --- start-up: all tools interleaved, in one spawnloop run ------------------------------------
 log "start-up: $rounds rounds x $count runs of each of ${tool_names[*]}"
 env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$work/spawnloop" "$rounds" "$count" "$work/tools.tsv" \
-  > "$work/startup.txt" || die "start-up run failed (a tool did not exit 0)"
+  "$work/rounds.txt" > "$work/startup.txt" || die "start-up run failed (a tool did not exit 0)"
 
 # --- syscalls, peak RSS, size ------------------------------------------------------------------
 declare -A calls rss size file_out
@@ -289,6 +302,35 @@ done
 echo
 for n in "${notes[@]}"; do echo "- $n"; done
 echo
+# Overhead ratios round by round: in round r, (A_r - direct_r) / (B_r - direct_r); the median of
+# the rounds and their range. Rounds are interleaved, so a burst of load hits A, B and direct alike.
+round_ratio() { # A B
+  awk -v a="$1" -v b="$2" '{ for (i = 2; i <= NF; i++) v[$1, i - 1] = $i; n = NF - 1 }
+    END {
+      k = 0
+      for (r = 1; r <= n; r++) {
+        if (!((a, r) in v) || !((b, r) in v)) { print "- | -"; exit }
+        d = v["direct", r]; den = v[b, r] - d
+        if (den <= 0) continue
+        x[++k] = (v[a, r] - d) / den
+      }
+      if (k == 0) { print "- | -"; exit }
+      for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
+      m = k % 2 ? x[(k + 1) / 2] : (x[k / 2] + x[k / 2 + 1]) / 2
+      printf "%.2f | %.2f–%.2f\n", m, x[1], x[k]
+    }' "$work/rounds.txt"
+}
+if ((have_musl)); then
+  echo "### against the same-guarantee floor (overhead ratios, round by round over $rounds rounds)"
+  echo
+  echo "| ratio of overheads | median | min–max |"
+  echo "|---|---:|---:|"
+  [[ -n $UNROOT_MUSL ]] && echo "| unroot-musl / floor | $(round_ratio unroot-musl floor) |"
+  echo "| unroot (glibc) / floor | $(round_ratio unroot floor) |"
+  echo "| floor / execv-ref-musl | $(round_ratio floor execv-ref-musl) |"
+  [[ -n $UNROOT_MUSL ]] && echo "| unroot-musl / execv-ref-musl | $(round_ratio unroot-musl execv-ref-musl) |"
+  echo
+fi
 echo "### lookup scale (µs per run, median of $scale_rounds rounds; user and group are the last entries)"
 echo
 header="| tool |"

@@ -3,7 +3,9 @@
 # test-container: build Dockerfile.example with podman, run it, and check what a container user
 # would: HTTP on port 80 as uid 1001, one process (the app) as PID 1, no capabilities, no way
 # back to root, a root-owned volume handed to the app, a fast clean stop on SIGTERM, and the
-# app's exit code reported by the runtime. Root only (podman needs it here).
+# app's exit code reported by the runtime; and with `unroot --init` as the entrypoint, a
+# handler-less Node server that stops at once and an app whose orphans leave no zombie. Root only
+# (podman needs it here).
 #
 # Usage: scripts/test-container.sh [prepare]
 #   prepare   only make (or reuse) the cached local base images, then exit
@@ -283,11 +285,11 @@ nohandler=$name_prefix-nohandler
   node -e 'setInterval(() => {}, 1000)' >/dev/null
 sleep 0.5
 t0=$(date +%s%N)
-"${podman[@]}" stop -t 2 "$nohandler" >/dev/null 2>&1
+"${podman[@]}" stop -t 10 "$nohandler" >/dev/null 2>&1
 nohandler_ms=$(ms_since "$t0")
-echo "     without a handler: podman stop -t 2 took $nohandler_ms ms"
-check "without a handler, PID 1 ignores SIGTERM: stop waits the timeout" \
-  test "$nohandler_ms" -ge 2000
+echo "     without a handler: podman stop -t 10 took $nohandler_ms ms"
+check "without a handler, PID 1 ignores SIGTERM: stop waits the 10 s timeout" \
+  test "$nohandler_ms" -ge 10000
 check "... and the runtime reports SIGKILL (137)" \
   equals "$("${podman[@]}" inspect -f '{{.State.ExitCode}}' "$nohandler")" 137
 # With --init, podman's catatonit is PID 1 and forwards SIGTERM to the app (then PID 2), whose
@@ -303,6 +305,55 @@ echo "     with --init, no handler: podman stop took $init_ms ms"
 check "with --init, the same app stops at once" test "$init_ms" -lt 3000
 check "... killed by SIGTERM (143)" \
   equals "$("${podman[@]}" inspect -f '{{.State.ExitCode}}' "$init")" 143
+
+# --- unroot --init: PID 1 done by unroot itself, no second binary ------------------------------
+# The same kind of app, a Node server with NO SIGTERM handler, behind an entrypoint that uses
+# --init: unroot stays PID 1 and forwards SIGTERM to node (PID 2), whose default action applies.
+init_entry='["/usr/local/bin/unroot", "--init", "--listen", "http=80", "app:app"]'
+bare_server="require('http').createServer((q, s) => s.end('ok\\n')).listen({fd: 3})"
+uinit=$name_prefix-unroot-init
+"${podman[@]}" run -d --name "$uinit" "${run_opts[@]}" --entrypoint "$init_entry" "$image" \
+  node -e "$bare_server" >/dev/null
+check "unroot --init: the handler-less node server answers on port 80 (fd 3)" wait_http "$uinit"
+upid=$(pid_of "$uinit")
+check "unroot --init: PID 1 is unroot, as uid 1001 with CapEff 0" \
+  equals "$(tr '\0' ' ' <"/proc/$upid/cmdline" | cut -d' ' -f1) $(status_field "$upid" Uid) $(status_field "$upid" CapEff)" \
+  "/usr/local/bin/unroot 1001 1001 1001 1001 0000000000000000"
+echo "     unroot --init supervisor: $(status_field "$upid" VmRSS) VmRSS"
+t0=$(date +%s%N)
+"${podman[@]}" stop -t 10 "$uinit" >/dev/null 2>&1
+uinit_ms=$(ms_since "$t0")
+echo "     unroot --init, no handler: podman stop took $uinit_ms ms (without --init: $nohandler_ms ms)"
+check "unroot --init: the handler-less server stops in under 2 s" test "$uinit_ms" -lt 2000
+check "... reported as killed by SIGTERM (143)" \
+  equals "$("${podman[@]}" inspect -f '{{.State.ExitCode}}' "$uinit")" 143
+
+# An app that leaves orphans: 100 subshells each leave a `sleep 0.5` behind. Under unroot
+# --init they are reaped; with the app itself as PID 1 (here sleep, which reaps nothing) each
+# stays a zombie until the container ends.
+orphans='i=0; while [ $i -lt 100 ]; do (sleep 0.5 &); i=$((i+1)); done; echo ready; exec sleep 30'
+zombies_of() {  # zombies_of CONTAINER: zombies in its PID namespace, once the orphans ended
+  local i p n=0
+  for ((i = 0; i < 75; i++)); do
+    "${podman[@]}" logs "$1" 2>&1 | grep -q ready && break
+    sleep 0.2
+  done
+  sleep 1.5
+  for p in $(pids_in_ns_of "$(pid_of "$1")"); do
+    [[ $(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$p/stat" 2>/dev/null) == Z ]] && n=$((n + 1))
+  done
+  echo "$n"
+}
+zinit=$name_prefix-zombies-init
+"${podman[@]}" run -d --name "$zinit" "${run_opts[@]}" --entrypoint '["/usr/local/bin/unroot", "--init", "app:app"]' \
+  "$image" sh -c "$orphans" >/dev/null
+zplain=$name_prefix-zombies-plain
+"${podman[@]}" run -d --name "$zplain" "${run_opts[@]}" --entrypoint '["/usr/local/bin/unroot", "app:app"]' \
+  "$image" sh -c "$orphans" >/dev/null
+check "unroot --init: an app that leaves 100 orphans has no zombie after them" \
+  equals "$(zombies_of "$zinit")" 0
+check "... without --init the same app leaves 100 zombies" equals "$(zombies_of "$zplain")" 100
+"${podman[@]}" rm -f -t 0 "$zinit" "$zplain" >/dev/null 2>&1 || true
 
 # --- run 2: the Kubernetes example's securityContext, reproduced with podman ----------------------
 # drop ALL + SETUID SETGID CHOWN NET_BIND_SERVICE, no_new_privs from the runtime, read-only root:

@@ -5,12 +5,15 @@
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/install-deps.sh cmake g++ make file binutils catch2 util-linux libcap2-bin iproute2 \
-  strace
-# The musl build and scripts/bench.sh --quick (issue 8): musl-tools, and the tools compared.
+  strace fuse3 fuse-overlayfs acl
+# The musl build and scripts/bench.sh --quick: musl-tools, and the tools compared.
 sh scripts/install-deps.sh musl-tools gosu hyperfine time
 # The --listen/--keep-cap end-to-end cases run the real Node.js example server. Debian's nodejs
 # only when no node is on PATH (a machine may already have a newer one from elsewhere).
 command -v node >/dev/null 2>&1 || sh scripts/install-deps.sh nodejs
+# The release architectures (cmake/release-tests.cmake): cross compilers, musl-dev:<arch> (adds
+# foreign dpkg architectures; why: scripts/install-cross.sh) and qemu-user-static.
+sh scripts/install-cross.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j2
 cd build

@@ -113,17 +113,26 @@ constexpr std::array<std::string_view, 41> kReach = {
     "sets the pids of new processes and reads other processes' memory maps (clone3(2) set_tid)",
 };
 
-// The only capabilities --keep-cap accepts: those whose reach ends at the command's own
-// sockets. No uid, file, process or host-wide setting of anyone else's comes within reach.
+// The only capabilities --keep-cap accepts: those that act on the network and nothing else.
+// No uid, file, process or host-wide setting outside the network comes within reach.
 constexpr std::array<int, 3> kKeepable = {
     // NET_BIND_SERVICE: bind(2) to ports below 1024 in the command's network namespace
     // (capabilities(7)); the reason this option exists. The one thing it takes from others is
     // a free low port, which root's services could have bound first.
     10,
-    // NET_RAW: raw and packet sockets, and binding for transparent proxying (capabilities(7),
-    // raw(7), packet(7)): ping, DHCP clients, traceroute. It reaches the network namespace's
-    // traffic, which it can read and forge, other processes' included (plain-text loopback
-    // traffic too), and nothing outside the network.
+    // NET_RAW: raw and packet sockets (raw(7), packet(7)): DHCP clients, traceroute, arping.
+    // It reaches the network namespace's traffic and how the kernel routes and filters it,
+    // nothing outside the network, but all of these:
+    // - AF_PACKET reads and forges every frame on the namespace's interfaces, other processes'
+    //   included (plain-text loopback traffic too), and spoofs ARP to the neighbours on a shared
+    //   bridge (the other containers); with docker's --network host, the host's whole network.
+    // - SO_MARK (socket(7); NET_RAW suffices since Linux 5.17) picks the socket's fwmark, which
+    //   firewall rules and policy routing (ip rule fwmark) key on: it gets past such rules.
+    // - IP_TRANSPARENT (ip(7)) binds addresses that are not local, forging the local address.
+    // - AF_PACKET is kernel code with a record of root exploits reached through this
+    //   capability: CVE-2016-8655, CVE-2017-7308, CVE-2020-14386.
+    // It stays on the list because the project allows capabilities that act on the network.
+    // ping needs none of it where net.ipv4.ping_group_range holds the user's group (icmp(7)).
     13,
     // NET_BROADCAST: capabilities(7) says "(Unused)"; the kernel checks it nowhere, so it
     // reaches nothing. Accepted so configurations that name it keep working.
@@ -207,42 +216,81 @@ std::string cap_list(CapMask mask) {
   return out.empty() ? "none" : out;
 }
 
+namespace {
+
+// The last capability the kernel knows: PR_CAPBSET_READ fails with EINVAL past it (prctl(2)).
+// Probing avoids /proc/sys/kernel/cap_last_cap, which a chroot may lack. The kernel this table
+// was written for is tried first (two calls); any other is found by bisection over 0..63 (six).
+int probe_last_cap() {
+  auto known = [](int cap) { return ::prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; };
+  int guess = static_cast<int>(kCapNames.size()) - 1;
+  if (known(guess) && !known(guess + 1)) {
+    return guess;
+  }
+  if (!known(0)) {
+    return -1;
+  }
+  int lo = 0;   // known
+  int hi = 64;  // unknown (CapMask has 64 bits)
+  while (hi - lo > 1) {
+    int mid = lo + (hi - lo) / 2;
+    if (known(mid)) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+}  // namespace
+
 Result<CapState> read_caps() {
   CapState st;
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2] = {};
   if (::syscall(SYS_capget, &header, data) != 0) {
-    return sys_error("capget");
+    return Error::from_errno().context("capget");
   }
   auto join = [](std::uint32_t lo, std::uint32_t hi) { return (CapMask{hi} << 32) | lo; };
   st.effective = join(data[0].effective, data[1].effective);
   st.permitted = join(data[0].permitted, data[1].permitted);
   st.inheritable = join(data[0].inheritable, data[1].inheritable);
-  // The last capability the kernel knows: PR_CAPBSET_READ fails with EINVAL past it
-  // (prctl(2)). Probing avoids /proc/sys/kernel/cap_last_cap, which a chroot may lack.
-  int last = -1;
-  for (int cap = 0; cap < 64; ++cap) {
-    int r = ::prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
-    if (r < 0) {
-      break;
-    }
-    last = cap;
-    if (r == 1) {
-      st.bounding |= cap_bit(cap);
+  st.last_cap = probe_last_cap();
+  if (st.last_cap < 0) {
+    return Error::from_errno().context("prctl PR_CAPBSET_READ");
+  }
+  // Only bits in both permitted and inheritable are probed: the kernel never lets a capability
+  // be ambient unless it is both (capabilities(7), "Ambient capability set"), and lowering either
+  // lowers the ambient bit. A root process usually has an empty inheritable set: no probes.
+  CapMask could_be_ambient = st.permitted & st.inheritable;
+  for (int cap = 0; cap <= st.last_cap; ++cap) {
+    if ((could_be_ambient & cap_bit(cap)) == 0) {
+      continue;
     }
     int a = ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0);
     if (a < 0 && errno != EINVAL) {
-      return sys_error("prctl PR_CAP_AMBIENT_IS_SET " + cap_name(cap));
+      return Error::from_errno().context("prctl PR_CAP_AMBIENT_IS_SET " + cap_name(cap));
     }
     if (a == 1) {
       st.ambient |= cap_bit(cap);
     }
   }
-  if (last < 0) {
-    return sys_error("prctl PR_CAPBSET_READ");
-  }
-  st.last_cap = last;
   return st;
+}
+
+Result<CapMask> read_bounding(int last_cap) {
+  CapMask bounding = 0;
+  for (int cap = 0; cap <= last_cap; ++cap) {
+    int r = ::prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+    if (r < 0) {
+      return Error::from_errno().context("prctl PR_CAPBSET_READ " + cap_name(cap));
+    }
+    if (r == 1) {
+      bounding |= cap_bit(cap);
+    }
+  }
+  return bounding;
 }
 
 Status set_caps(CapMask effective, CapMask permitted, CapMask inheritable) {
@@ -255,7 +303,7 @@ Status set_caps(CapMask effective, CapMask permitted, CapMask inheritable) {
     data[i].inheritable = static_cast<std::uint32_t>(inheritable >> shift);
   }
   if (::syscall(SYS_capset, &header, data) != 0) {
-    return sys_error("capset");
+    return Error::from_errno().context("capset");
   }
   return Ok{};
 }
@@ -266,20 +314,27 @@ Status drop_bounding_except(CapMask keep, int last_cap) {
       continue;
     }
     if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
-      return sys_error("drop " + cap_name(cap) + " from the bounding set");
+      return Error::from_errno().context("drop " + cap_name(cap) + " from the bounding set");
     }
   }
   return Ok{};
 }
 
 Status set_ambient(CapMask keep, int last_cap) {
+  // Called after set_caps(keep, keep, keep): capset(2) lowering a permitted or inheritable bit
+  // lowers the ambient bit too (capabilities(7), "Ambient capability set"), so with nothing kept
+  // the ambient set is already empty and PR_CAP_AMBIENT_CLEAR_ALL would change nothing.
+  // verify_identity still reads the sets back.
+  if (keep == 0) {
+    return Ok{};
+  }
   if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) {
-    return sys_error("clear the ambient capability set");
+    return Error::from_errno().context("clear the ambient capability set");
   }
   for (int cap = 0; cap <= last_cap; ++cap) {
     if ((keep & cap_bit(cap)) != 0 &&
         ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0) {
-      return sys_error("raise " + cap_name(cap) + " in the ambient set");
+      return Error::from_errno().context("raise " + cap_name(cap) + " in the ambient set");
     }
   }
   return Ok{};

@@ -43,12 +43,16 @@ struct CapState {
   CapMask permitted = 0;
   CapMask inheritable = 0;
   CapMask ambient = 0;
-  CapMask bounding = 0;
-  int last_cap = 0;  // highest capability number this kernel knows
+  CapMask bounding = 0;  // filled by read_bounding, not read_caps
+  int last_cap = 0;      // highest capability number this kernel knows
 };
 
-/// Reads all five sets with capget(2) and prctl(2) (no /proc needed: works in a bare chroot).
+/// Reads effective, permitted, inheritable (capget(2)), ambient and last_cap (prctl(2)); no /proc
+/// needed, so it works in a bare chroot. The bounding set is left 0: read_bounding reads it.
 Result<CapState> read_caps();
+
+/// The bounding set, capabilities 0..last_cap (prctl(2) PR_CAPBSET_READ, one call each).
+Result<CapMask> read_bounding(int last_cap);
 
 /// capset(2) on this thread: effective, permitted, inheritable.
 Status set_caps(CapMask effective, CapMask permitted, CapMask inheritable);
@@ -57,8 +61,9 @@ Status set_caps(CapMask effective, CapMask permitted, CapMask inheritable);
 /// Needs CAP_SETPCAP in the effective set.
 Status drop_bounding_except(CapMask keep, int last_cap);
 
-/// Clears the ambient set, then raises each capability in keep (each must already be in the
-/// permitted and inheritable sets).
+/// Clears the ambient set, then raises each capability in keep. Call it after
+/// set_caps(keep, keep, keep); with keep empty that already emptied the ambient set, and it
+/// makes no call.
 Status set_ambient(CapMask keep, int last_cap);
 
 }  // namespace unroot

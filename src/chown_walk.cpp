@@ -1,36 +1,43 @@
 // SPDX-License-Identifier: MIT
-// chown_walk: hands a directory tree to a uid:gid through directory fds (--chown, issue 5).
+// chown_walk: hands a directory tree to a uid:gid through descriptors (--chown).
 // Must not print, resolve a path below the top level, follow a symlink, or leave its mount.
 //
 // How the walk stays inside PATH (the why of every rule is at the code that does it):
 // - PATH is opened once, with O_PATH|O_NOFOLLOW, by chown_preflight(). Everything below it is
 //   reached relative to a directory descriptor, one name at a time: a symlink, or a directory
 //   that an attacker swaps for a symlink while we walk, can never lead us out of the tree.
-// - Directories are opened with O_DIRECTORY|O_NOFOLLOW, then stat'ed and chowned *through
-//   their descriptor*. Other entries are stat'ed and changed by name with AT_SYMLINK_NOFOLLOW
-//   while fs.protected_hardlinks is 1, and otherwise through an O_PATH|O_NOFOLLOW descriptor
-//   of the very inode that was checked (handle_leaf() says why that is enough).
-// - Entries whose mount id or device differs from PATH's are skipped, not entered; regular
-//   non-directories with more than one link and device nodes are never handed over.
+// - Every owner change goes through a descriptor of the very inode that was checked:
+//   directories are opened O_DIRECTORY|O_NOFOLLOW, everything else O_PATH|O_NOFOLLOW, then
+//   statx(fd, "", AT_EMPTY_PATH) and fchown/fchownat(fd, "", AT_EMPTY_PATH). Never by name:
+//   between a statx by name and a chown by name, renameat2(RENAME_EXCHANGE) (rename(2)) puts
+//   another inode under the name, such as a hard link to a file outside PATH or a device node
+//   planted long before. fs.protected_hardlinks only stops new links from being made; it does
+//   not stop an existing one from being swapped in.
+// - Names are opened with openat2(RESOLVE_NO_XDEV) (openat2(2)): a mount point fails with EXDEV
+//   before the mounted filesystem is asked anything, so a user's FUSE mount that refuses root
+//   is skipped like any other mount instead of failing the walk. Entries whose mount id or
+//   device differs from PATH's are skipped too (bind mounts, btrfs subvolumes). Non-directories
+//   with more than one link and device nodes are never handed over.
+// - A directory of the target user that root may not search is not entered (see
+//   leave_user_directory()); one of another user stops the walk.
 //
-// Bounded descriptors: each walker keeps at most dir_fd_budget() directory fds open. Going
-// deeper closes the shallowest open ancestor; coming back up reopens it as ".." of its child
-// and checks that device, inode and mount id are the ones recorded on the way down, so a
-// directory moved during the walk stops it instead of sending it elsewhere. Directories are
-// read completely (getdents64, 64 KiB at a time) before any subdirectory is entered, so a
-// closed directory never has to resume reading at an offset.
+// Bounded descriptors: the walk keeps at most dir_fd_budget() directory fds open. Going deeper
+// closes the shallowest open ancestor; coming back up reopens it as ".." of its child and
+// checks that device, inode and mount id are the ones recorded on the way down, so a directory
+// moved during the walk stops it instead of sending it elsewhere. Directories are read
+// completely (getdents64, 64 KiB at a time) before any subdirectory is entered, so a closed
+// directory never has to resume reading at an offset.
 //
-// Parallel walk: workers share a queue of opened directories. A worker hands a subdirectory to
-// the queue instead of entering it itself only while another worker is idle, so the queue stays
-// short and the fd bound holds (workers * budget + workers queued fds).
+// One thread, one way: on ext4, the real target, a second worker gave no measurable gain on
+// wide trees and none on a 100,000-deep one (docs/benchmarks.md). Root code gets threads, and
+// the second set of race tests they need, only when a benchmark on the real target shows one.
 #include "chown_walk.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <linux/openat2.h>
 #include <linux/stat.h>
-#include <pthread.h>
-#include <sched.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -38,9 +45,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstring>
-#include <optional>
 #include <vector>
 
 namespace unroot {
@@ -53,19 +58,19 @@ constexpr unsigned kStatxMask =
 // AT_NO_AUTOMOUNT: looking at an autofs trigger must not mount something (statx(2)).
 constexpr int kStatxFlags = AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT;
 
-// statx through syscall(2): musl 1.2.3 (the static "tiny" build) has no statx() wrapper.
-int sys_statx(int dirfd, const char* name, int flags, struct statx* out) {
-  return static_cast<int>(::syscall(SYS_statx, dirfd, name, flags, kStatxMask, out));
-}
-
 uint64_t dev_of(const struct statx& sx) { return makedev(sx.stx_dev_major, sx.stx_dev_minor); }
 
-int open_retry(int dirfd, const char* name, int flags) {
-  int fd = -1;
-  do {
-    fd = ::openat(dirfd, name, flags);
-  } while (fd < 0 && errno == EINTR);
-  return fd;
+int sys_statx(int dirfd, const char* name, int flags, struct statx* out) {
+  return statx_at(dirfd, name, flags, kStatxMask, out);
+}
+
+// Whether openat2 can be used. ENOSYS: a kernel older than 5.6; EPERM: a seccomp profile that
+// predates it (Docker's returned EPERM for unknown syscalls). Then the walk opens with openat
+// and finds mounts by their mount id after opening them, which a mount that refuses root
+// turns into an error.
+bool openat2_works() {
+  Fd probe(open_at2(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_XDEV));
+  return static_cast<bool>(probe);
 }
 
 // The layout getdents64(2) fills in.
@@ -79,40 +84,21 @@ struct LinuxDirent64 {
 
 constexpr std::size_t kDirentBuffer = std::size_t{64} * 1024;
 
-struct Task {  // a directory already opened, checked and chowned, waiting for a worker
-  Fd fd;
-  uint64_t ino = 0;
-  std::string path;  // for messages only; never resolved
-};
-
-struct Shared {
-  const ChownRoot* root = nullptr;
-  ChownRequest req;
-  unsigned budget = 0;
-  unsigned workers = 1;
-  pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-  pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-  std::vector<Task> queue;          // guarded by mu
-  unsigned idle = 0;                // guarded by mu
-  bool done = false;                // guarded by mu
-  std::optional<Error> error;       // guarded by mu: the first error wins
-  ChownStats total;                 // guarded by mu
-  std::atomic<unsigned> hungry{0};  // idle workers, read without the lock as a hint
-  std::atomic<bool> failed{false};  // stop as soon as any worker failed
-};
-
-// One directory on a walker's stack.
+// One directory on the walk's stack.
 struct Frame {
   Fd fd;  // closed while evicted (see the top of the file)
   uint64_t ino = 0;
-  std::string name;           // name in the parent; for the first frame, the task's path
+  std::string name;           // name in the parent; for the first frame, PATH as given
   std::string subdirs;        // NUL-terminated names of subdirectories still to enter
   std::size_t next = 0;       // offset of the next name in subdirs
   bool expect_change = true;  // predictor for its children, see handle_leaf()
 };
 
 struct Walker {
-  Shared& shared;
+  const ChownRoot& root;
+  ChownRequest req;
+  unsigned budget = 2;
+  bool use_openat2 = false;
   ChownStats stats;
   std::vector<Frame> stack;
   std::size_t lowest_open = 0;  // frames [lowest_open, size) have an open fd
@@ -120,13 +106,12 @@ struct Walker {
   std::vector<char> buffer = std::vector<char>(kDirentBuffer);
 };
 
-void add(ChownStats& into, const ChownStats& from) {
-  into.entries += from.entries;
-  into.changed += from.changed;
-  into.hardlinks_skipped += from.hardlinks_skipped;
-  into.mounts_skipped += from.mounts_skipped;
-  into.devices_skipped += from.devices_skipped;
-  into.vanished += from.vanished;
+// Opens one name below dirfd without leaving dirfd's mount (see the top of the file).
+int open_below(const Walker& w, int dirfd, const char* name, int flags) {
+  if (w.use_openat2) {
+    return open_at2(dirfd, name, flags, RESOLVE_NO_XDEV);
+  }
+  return open_at(dirfd, name, flags);
 }
 
 std::string path_of(const Walker& w, std::string_view name) {
@@ -147,47 +132,44 @@ std::string path_of(const Walker& w, std::string_view name) {
 }
 
 Error walk_error(const Walker& w, std::string_view action, std::string_view name, int err) {
-  return Error{std::string(action) + " " + printable_path(path_of(w, name)), err, 0, false};
+  return Error{std::string(action) + " " + printable_path(path_of(w, name)), err};
 }
 
-bool on_root_mount(const Shared& s, const struct statx& sx) {
+bool on_root_mount(const Walker& w, const struct statx& sx) {
   // Another device is another filesystem; the same device with another mount id is a bind
   // mount (mount_namespaces(7)). Neither belongs to the volume we were asked to hand over.
-  // Both are compared, as issue 5 asks: a btrfs subvolume (same mount, own st_dev) is skipped,
-  // and so are files on an overlayfs whose layers span filesystems without xino (they report
-  // the layer's st_dev; overlayfs.rst, "Inode properties"). Skipping is the safe mistake.
-  if (dev_of(sx) != s.root->dev) {
+  // Both are compared: a btrfs subvolume (same mount, own st_dev) is skipped, and so are files
+  // on an overlayfs whose layers span filesystems without xino (they report the layer's
+  // st_dev; overlayfs.rst, "Inode properties"). Skipping is the safe mistake.
+  if (dev_of(sx) != w.root.dev) {
     return false;
   }
-  if (s.root->mnt_id != 0 && (sx.stx_mask & STATX_MNT_ID) != 0 && sx.stx_mnt_id != s.root->mnt_id) {
+  if (w.root.mnt_id != 0 && (sx.stx_mask & STATX_MNT_ID) != 0 && sx.stx_mnt_id != w.root.mnt_id) {
     return false;
   }
   return true;
 }
 
-bool owner_is_right(const Shared& s, const struct statx& sx) {
-  return sx.stx_uid == s.req.uid && sx.stx_gid == s.req.gid;
+bool owner_is_right(const Walker& w, const struct statx& sx) {
+  return sx.stx_uid == w.req.uid && sx.stx_gid == w.req.gid;
 }
 
 enum class Outcome { kUnchanged, kChanged, kSkipped };
 
-// The checks and the change for one non-directory entry, on its statx `sx`. The change goes
-// to (at_fd, at_name, at_flags): the O_PATH descriptor the statx came from ("" and
-// AT_EMPTY_PATH), or, in by-name mode, the same name in the same directory.
-Result<Outcome> change_leaf(Walker& w, const struct statx& sx, int at_fd, const char* at_name,
-                            int at_flags, std::string_view name) {
-  const Shared& s = w.shared;
-  if (!on_root_mount(s, sx)) {
+// The checks and the change for one non-directory, on the statx `sx` of the O_PATH descriptor
+// `fd`; the change goes to that same descriptor.
+Result<Outcome> change_leaf(Walker& w, const struct statx& sx, int fd, std::string_view name) {
+  if (!on_root_mount(w, sx)) {
     ++w.stats.mounts_skipped;
     return Outcome::kSkipped;
   }
-  if (owner_is_right(s, sx)) {
+  if (owner_is_right(w, sx)) {
     return Outcome::kUnchanged;
   }
   // A second link may be a link to something outside PATH on the same filesystem: a file
-  // such as /etc/shadow (issue 5), or a FIFO or socket a root daemon reads (owning a socket
-  // file is the permission to connect to it, unix(7)). Handing over the link hands over that.
-  // Directories cannot be hard-linked (link(2)), so every non-directory is checked.
+  // such as /etc/shadow, or a FIFO or socket a root daemon reads (owning a socket file is the
+  // permission to connect to it, unix(7)). Handing over the link hands over that. Directories
+  // cannot be hard-linked (link(2)), so every non-directory is checked.
   if (sx.stx_nlink > 1) {
     ++w.stats.hardlinks_skipped;
     return Outcome::kSkipped;
@@ -198,70 +180,85 @@ Result<Outcome> change_leaf(Walker& w, const struct statx& sx, int at_fd, const 
     ++w.stats.devices_skipped;
     return Outcome::kSkipped;
   }
-  if (!s.req.dry_run) {
-    // AT_SYMLINK_NOFOLLOW: a symlink gets its own owner, never its target's (fchownat(2)).
-    if (::fchownat(at_fd, at_name, s.req.uid, s.req.gid, at_flags | AT_SYMLINK_NOFOLLOW) != 0) {
-      if (errno == ENOENT) {
-        ++w.stats.vanished;
-        return Outcome::kSkipped;
-      }
-      return walk_error(w, "chown", name, errno);
-    }
+  // AT_EMPTY_PATH: the inode fd refers to, the one just checked; for a symlink that is the
+  // link itself, never its target (fchownat(2), open(2) on O_PATH|O_NOFOLLOW).
+  if (!w.req.dry_run &&
+      ::fchownat(fd, "", w.req.uid, w.req.gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) {
+    return walk_error(w, "chown", name, errno);
   }
   ++w.stats.changed;
   return Outcome::kChanged;
 }
 
-// A directory entry that is not (or is no longer) a directory. Returns true when it turned
-// out to be a directory (the caller queues it for entering).
+// A directory root may not search: EACCES on open, because unroot runs without
+// CAP_DAC_READ_SEARCH and CAP_DAC_OVERRIDE (Kubernetes' SETUID, SETGID, CHOWN set) and the
+// directory is, say, the app's own `mkdir -m 700` (PGDATA, ~/.ssh). `fd` is an O_PATH
+// descriptor of it, which needs no permission on the directory itself (open(2)).
+// - Owned by the target uid: not entered, and that is safe. Leaving entries alone never hands
+//   over anything; everything inside is already under the control of the user who owns the
+//   directory (they may chmod it, rename and unlink what it holds), so there is nothing there
+//   the walk could protect from them; and failing instead would stop every later start of
+//   the app (exit 125, a crash loop) for a directory the app made itself. Its group is still
+//   fixed through `fd`, the inode just checked, and it is counted in the summary line.
+// - Owned by anyone else: the volume is not the user's yet, and what is inside is unknown:
+//   stop, as for any error (main names the missing capability).
+Status leave_user_directory(Walker& w, int fd, const struct statx& sx, std::string_view name) {
+  if (sx.stx_uid != w.req.uid) {
+    return walk_error(w, "open", name, EACCES);
+  }
+  if (sx.stx_gid != w.req.gid) {
+    if (!w.req.dry_run &&
+        ::fchownat(fd, "", w.req.uid, w.req.gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) {
+      return walk_error(w, "chown", name, errno);
+    }
+    ++w.stats.changed;
+  }
+  ++w.stats.user_dirs_not_entered;
+  return Ok{};
+}
+
+// A directory entry that is not (or is no longer) a directory, handled through an O_PATH
+// descriptor of it. Returns true when it turned out to be a directory (the caller enters it).
 //
-// Two ways, chosen once per walk (see ChownRoot::by_name):
-// - by name: statx(dirfd, name) then fchownat(dirfd, name): one stat and one chown per entry,
-//   as cheap as it gets. Between the two calls a racing writer could rename another file over
-//   `name`; the only such swap that matters is a hard link to a file outside PATH, which
-//   fs.protected_hardlinks=1 stops an unprivileged writer from creating (proc(5): links only
-//   to files the writer owns or can read and write), so by-name is used only when it is on.
-// - by descriptor: open the entry O_PATH|O_NOFOLLOW, statx and chown *that descriptor*, so the
-//   inode checked is the inode changed. Two more syscalls per changed entry. To keep to one
-//   stat per entry, each directory predicts from its last entry whether the next needs a
-//   change: if so, open first; if not, statx by name first and open only when needed.
+// To keep to one stat per entry, each directory predicts from its last entry whether the next
+// needs a change: if so, open first and statx the descriptor; if not, statx by name first and
+// open only when a change is needed. The statx by name only decides whether to look closer:
+// what is changed is checked again through the descriptor.
 Result<bool> handle_leaf(Walker& w, Frame& dir, const char* name) {
   struct statx sx {};
-  if (w.shared.root->by_name || !dir.expect_change) {
-    if (sys_statx(dir.fd.get(), name, kStatxFlags, &sx) != 0) {
-      if (errno == ENOENT) {
-        ++w.stats.vanished;
+  if (!dir.expect_change) {
+    if (sys_statx(dir.fd.get(), name, kStatxFlags, &sx) == 0) {
+      if (S_ISDIR(sx.stx_mode)) {
+        return true;
+      }
+      if (!on_root_mount(w, sx)) {
+        ++w.stats.mounts_skipped;
         return false;
       }
-      return walk_error(w, "stat", name, errno);
-    }
-    if (S_ISDIR(sx.stx_mode)) {
-      return true;
-    }
-    if (w.shared.root->by_name) {
-      auto outcome = change_leaf(w, sx, dir.fd.get(), name, 0, name);
-      if (!outcome) {
-        return outcome.error();
+      if (owner_is_right(w, sx)) {
+        return false;
       }
-      return false;
-    }
-    if (!on_root_mount(w.shared, sx)) {
-      ++w.stats.mounts_skipped;
-      return false;
-    }
-    if (owner_is_right(w.shared, sx)) {
-      return false;
-    }
-    dir.expect_change = true;  // and change it through a descriptor, below
-  }
-  // O_PATH opens nothing: no FIFO blocks, no device driver runs, no terminal is acquired.
-  Fd fd(open_retry(dir.fd.get(), name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd) {
-    if (errno == ENOENT) {
+      dir.expect_change = true;
+    } else if (errno == ENOENT) {
       ++w.stats.vanished;
       return false;
     }
-    return walk_error(w, "open", name, errno);
+    // Any other failure (EACCES from a FUSE mount on the name that refuses root) is left to
+    // the open below, which reports a mount crossing as EXDEV.
+  }
+  // O_PATH opens nothing: no FIFO blocks, no device driver runs, no terminal is acquired.
+  Fd fd(open_below(w, dir.fd.get(), name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) {
+    int err = errno;
+    if (err == ENOENT) {
+      ++w.stats.vanished;
+      return false;
+    }
+    if (err == EXDEV) {
+      ++w.stats.mounts_skipped;
+      return false;
+    }
+    return walk_error(w, "open", name, err);
   }
   if (sys_statx(fd.get(), "", AT_EMPTY_PATH | kStatxFlags, &sx) != 0) {
     return walk_error(w, "stat", name, errno);
@@ -269,7 +266,7 @@ Result<bool> handle_leaf(Walker& w, Frame& dir, const char* name) {
   if (S_ISDIR(sx.stx_mode)) {
     return true;
   }
-  auto outcome = change_leaf(w, sx, fd.get(), "", AT_EMPTY_PATH, name);
+  auto outcome = change_leaf(w, sx, fd.get(), name);
   if (!outcome) {
     return outcome.error();
   }
@@ -314,9 +311,6 @@ Status read_directory(Walker& w) {
         dir.subdirs.append(name, std::strlen(name) + 1);
       }
     }
-    if (w.shared.failed.load(std::memory_order_relaxed)) {
-      return Ok{};
-    }
   }
 }
 
@@ -325,12 +319,12 @@ Status read_directory(Walker& w) {
 Result<bool> take_directory(Walker& w, int fd, const struct statx& sx, std::string_view name,
                             bool* changed) {
   *changed = false;
-  if (!on_root_mount(w.shared, sx)) {
+  if (!on_root_mount(w, sx)) {
     ++w.stats.mounts_skipped;
     return false;
   }
-  if (!owner_is_right(w.shared, sx)) {
-    if (!w.shared.req.dry_run && ::fchown(fd, w.shared.req.uid, w.shared.req.gid) != 0) {
+  if (!owner_is_right(w, sx)) {
+    if (!w.req.dry_run && ::fchown(fd, w.req.uid, w.req.gid) != 0) {
       return walk_error(w, "chown", name, errno);
     }
     ++w.stats.changed;
@@ -349,7 +343,7 @@ void push_frame(Walker& w, Fd fd, uint64_t ino, std::string name, bool expect_ch
   ++w.open_fds;
   // Stay within the budget: close the shallowest open directory; it is reopened through ".."
   // and checked when the walk comes back up to it (see pop_frame).
-  while (w.open_fds > w.shared.budget && w.lowest_open + 1 < w.stack.size()) {
+  while (w.open_fds > w.budget && w.lowest_open + 1 < w.stack.size()) {
     w.stack[w.lowest_open].fd.reset();
     ++w.lowest_open;
     --w.open_fds;
@@ -360,7 +354,7 @@ Status pop_frame(Walker& w) {
   std::size_t child = w.stack.size() - 1;
   if (child > 0 && w.lowest_open == child) {
     Frame& parent = w.stack[child - 1];
-    Fd up(open_retry(w.stack[child].fd.get(), "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    Fd up(open_at(w.stack[child].fd.get(), "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!up) {
       return walk_error(w, "open", "..", errno);
     }
@@ -370,8 +364,8 @@ Status pop_frame(Walker& w) {
     }
     // ".." is the parent only if nobody moved the child meanwhile; if it is not the directory
     // we came down through, stop rather than walk a tree we were not asked to touch.
-    if (sx.stx_ino != parent.ino || !on_root_mount(w.shared, sx)) {
-      return Error{printable_path(path_of(w, "")) + " was moved during the walk", 0, 0, false};
+    if (sx.stx_ino != parent.ino || !on_root_mount(w, sx)) {
+      return Error{printable_path(path_of(w, "")) + " was moved during the walk"};
     }
     parent.fd = std::move(up);
     w.lowest_open = child - 1;
@@ -385,36 +379,82 @@ Status pop_frame(Walker& w) {
   return Ok{};
 }
 
-// Queues fd for another worker if one is idle and not already served; leaves fd alone (the
-// caller walks it) otherwise. The queue never holds more tasks than there are idle workers.
-bool offer_task(Shared& s, Fd& fd, uint64_t ino, const Walker& w, std::string_view name) {
-  if (s.hungry.load(std::memory_order_relaxed) == 0) {
-    return false;
+// A subdirectory that could not be opened for reading (EACCES): look at it through an O_PATH
+// descriptor and let leave_user_directory() decide.
+Status handle_unsearchable(Walker& w, Frame& dir, const char* name) {
+  Fd fd(open_below(w, dir.fd.get(), name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) {
+    int err = errno;
+    if (err == ENOENT) {
+      --w.stats.entries;
+      ++w.stats.vanished;
+      return Ok{};
+    }
+    if (err == EXDEV) {
+      ++w.stats.mounts_skipped;
+      return Ok{};
+    }
+    return walk_error(w, "open", name, err);
   }
-  pthread_mutex_lock(&s.mu);
-  bool take = s.queue.size() < s.idle;
-  if (take) {
-    s.queue.push_back(Task{std::move(fd), ino, path_of(w, name)});
-    pthread_cond_signal(&s.cv);
+  struct statx sx {};
+  if (sys_statx(fd.get(), "", AT_EMPTY_PATH | kStatxFlags, &sx) != 0) {
+    // EACCES here is a mount that refuses root, seen without openat2: the same error as the
+    // open that failed, so that main names the capability as it does for the open.
+    return walk_error(w, "open", name, errno);
   }
-  pthread_mutex_unlock(&s.mu);
-  return take;
+  if (!S_ISDIR(sx.stx_mode)) {
+    // Swapped for something else since: the rules for any non-directory, on this inode.
+    auto outcome = change_leaf(w, sx, fd.get(), name);
+    if (!outcome) {
+      return outcome.error();
+    }
+    return Ok{};
+  }
+  if (!on_root_mount(w, sx)) {
+    ++w.stats.mounts_skipped;
+    return Ok{};
+  }
+  return leave_user_directory(w, fd.get(), sx, name);
 }
 
-// Walks one task's subtree depth-first with an explicit stack, not recursion, so that a tree
-// deeper than any thread stack (or than PATH_MAX) is walked like any other.
-Status walk_task(Walker& w, Task task) {
-  w.stack.clear();
-  w.lowest_open = 0;
-  w.open_fds = 0;
-  push_frame(w, std::move(task.fd), task.ino, std::move(task.path), true);
+// A subdirectory listed by getdents64 that openat refused with `err`: gone, another mount, one
+// root may not enter, or no longer a directory. Ok means "go on with the next name".
+Status not_opened(Walker& w, Frame& dir, const char* name, int err) {
+  switch (err) {
+    case ENOENT:
+      --w.stats.entries;
+      ++w.stats.vanished;
+      return Ok{};
+    case EXDEV:
+      ++w.stats.mounts_skipped;
+      return Ok{};
+    case EACCES:
+      return handle_unsearchable(w, dir, name);
+    case ELOOP:
+    case ENOTDIR: {
+      // No longer a directory: hand over the entry itself (the link, not its target). If it
+      // flipped back to a directory meanwhile, stop: it keeps changing under us.
+      auto is_dir = handle_leaf(w, dir, name);
+      if (!is_dir) {
+        return is_dir.error();
+      }
+      if (*is_dir) {
+        return Error{printable_path(path_of(w, name)) + " keeps changing type during the walk"};
+      }
+      return Ok{};
+    }
+    default:
+      return walk_error(w, "open", name, err);
+  }
+}
+
+// Walks the tree below the top frame depth-first with an explicit stack, not recursion, so
+// that a tree deeper than the stack (or than PATH_MAX) is walked like any other.
+Status walk(Walker& w) {
   if (auto st = read_directory(w); !st) {
     return st;
   }
   while (!w.stack.empty()) {
-    if (w.shared.failed.load(std::memory_order_relaxed)) {
-      return Ok{};
-    }
     Frame& top = w.stack.back();
     if (top.next >= top.subdirs.size()) {
       if (auto st = pop_frame(w); !st) {
@@ -427,28 +467,12 @@ Status walk_task(Walker& w, Task task) {
     ++w.stats.entries;
     // O_NOFOLLOW|O_DIRECTORY: if the directory was swapped for a symlink since getdents64
     // listed it, this fails instead of following the link (open(2)).
-    Fd fd(open_retry(top.fd.get(), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    Fd fd(open_below(w, top.fd.get(), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd) {
-      int err = errno;
-      if (err == ENOENT) {
-        --w.stats.entries;
-        ++w.stats.vanished;
-        continue;
+      if (auto st = not_opened(w, top, name, errno); !st) {
+        return st;
       }
-      if (err == ELOOP || err == ENOTDIR) {
-        // No longer a directory: hand over the entry itself (the link, not its target). If it
-        // flipped back to a directory meanwhile, stop: it keeps changing under us.
-        auto is_dir = handle_leaf(w, top, name);
-        if (!is_dir) {
-          return is_dir.error();
-        }
-        if (*is_dir) {
-          return Error{printable_path(path_of(w, name)) + " keeps changing type during the walk", 0,
-                       0, false};
-        }
-        continue;
-      }
-      return walk_error(w, "open", name, err);
+      continue;
     }
     struct statx sx {};
     if (sys_statx(fd.get(), "", AT_EMPTY_PATH | kStatxFlags, &sx) != 0) {
@@ -462,9 +486,6 @@ Status walk_task(Walker& w, Task task) {
     if (!*enter) {
       continue;
     }
-    if (offer_task(w.shared, fd, sx.stx_ino, w, name)) {
-      continue;
-    }
     push_frame(w, std::move(fd), sx.stx_ino, name, changed);
     if (auto st = read_directory(w); !st) {
       return st;
@@ -473,79 +494,55 @@ Status walk_task(Walker& w, Task task) {
   return Ok{};
 }
 
-void fail(Shared& s, Error e) {
-  pthread_mutex_lock(&s.mu);
-  if (!s.error) {
-    s.error = std::move(e);
-  }
-  s.failed.store(true);
-  s.done = true;
-  pthread_cond_broadcast(&s.cv);
-  pthread_mutex_unlock(&s.mu);
-}
+struct KernelFs {
+  unsigned long magic;
+  const char* name;
+};
 
-void* worker_main(void* arg) {
-  auto& s = *static_cast<Shared*>(arg);
-  Walker w{s, {}, {}, 0, 0};
-  pthread_mutex_lock(&s.mu);
-  for (;;) {
-    while (s.queue.empty() && !s.done) {
-      ++s.idle;
-      s.hungry.fetch_add(1);
-      if (s.idle == s.workers) {
-        s.done = true;  // nobody is walking and nothing is queued: the tree is finished
-        pthread_cond_broadcast(&s.cv);
-      } else {
-        pthread_cond_wait(&s.cv, &s.mu);
-      }
-      s.hungry.fetch_sub(1);
-      --s.idle;
-    }
-    if (s.done) {
-      break;
-    }
-    Task task = std::move(s.queue.back());
-    s.queue.pop_back();
-    pthread_mutex_unlock(&s.mu);
-    Status st = walk_task(w, std::move(task));
-    if (!st) {
-      fail(s, st.error());
-    }
-    pthread_mutex_lock(&s.mu);
-  }
-  add(s.total, w.stats);
-  pthread_mutex_unlock(&s.mu);
-  return nullptr;
-}
-
-// Two workers: measured on 2 cores, a second worker cut tmpfs walks by a fifth to a quarter
-// and gave nothing measurable on ext4 (docs/benchmarks.md). More workers were not measured,
-// so they are not used.
-unsigned default_threads() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (::sched_getaffinity(0, sizeof set, &set) != 0 || CPU_COUNT(&set) < 2) {
-    return 1;
-  }
-  return 2;
-}
+// Filesystems that are kernel interfaces, not data: owning a file there is a permission. Owning
+// tracefs' kprobe_events lets a user read kernel memory; cgroup files delegate resource control
+// (cgroups(7), "Delegation"); devpts' ptmx and debugfs hand out devices and kernel internals.
+// Values from linux/magic.h; the three it lacks are from the filesystems' sources.
+constexpr KernelFs kKernelFilesystems[] = {
+    {PROC_SUPER_MAGIC, "proc"},
+    {SYSFS_MAGIC, "sysfs"},
+    {TRACEFS_MAGIC, "tracefs"},
+    {DEBUGFS_MAGIC, "debugfs"},
+    {SECURITYFS_MAGIC, "securityfs"},
+    {CGROUP_SUPER_MAGIC, "cgroup"},
+    {CGROUP2_SUPER_MAGIC, "cgroup2"},
+    {DEVPTS_SUPER_MAGIC, "devpts"},
+    {BPF_FS_MAGIC, "bpf"},
+    {0x62656570, "configfs"},  // CONFIGFS_MAGIC, fs/configfs/mount.c
+    {PSTOREFS_MAGIC, "pstore"},
+    {EFIVARFS_MAGIC, "efivarfs"},
+    {SELINUX_MAGIC, "selinuxfs"},
+    {SMACK_MAGIC, "smackfs"},
+    {AAFS_MAGIC, "apparmorfs"},
+    {HUGETLBFS_MAGIC, "hugetlbfs"},
+    {0x19800202, "mqueue"},  // MQUEUE_MAGIC, ipc/mqueue.c
+    {BINFMTFS_MAGIC, "binfmt_misc"},
+    {0x65735543, "fusectl"},  // FUSE_CTL_SUPER_MAGIC, fs/fuse/control.c
+    {NSFS_MAGIC, "nsfs"},
+    {RDTGROUP_SUPER_MAGIC, "resctrl"},
+    {BINDERFS_SUPER_MAGIC, "binderfs"},
+    {USBDEVICE_SUPER_MAGIC, "usbfs"},
+    {OPENPROM_SUPER_MAGIC, "openpromfs"},
+};
 
 }  // namespace
 
 std::string printable_path(std::string_view path) { return escape_bytes(path, true); }
 
-unsigned dir_fd_budget(uint64_t nofile_soft_limit, unsigned threads) {
-  if (threads == 0) {
-    threads = 1;
-  }
-  // A quarter of the limit, shared by the workers, leaves room for the listen sockets, stdio
-  // and the O_PATH fd each worker holds per entry; 64 per worker is deep enough for real trees
-  // (each level beyond it costs one openat and one statx on the way back up).
-  uint64_t per_worker = nofile_soft_limit / 4 / threads;
-  if (per_worker < 2) {
+unsigned dir_fd_budget(uint64_t nofile_soft_limit) {
+  // A quarter of the limit leaves room for the listen sockets, stdio and the O_PATH fd held
+  // per entry; 64 is deep enough for real trees (each level beyond it costs one openat and
+  // one statx on the way back up).
+  uint64_t budget = nofile_soft_limit / 4;
+  if (budget < 2) {
     return 2;
   }
-  return per_worker > 64 ? 64u : static_cast<unsigned>(per_worker);
+  return budget > 64 ? 64u : static_cast<unsigned>(budget);
 }
 
 std::string chown_summary(std::string_view path, const ChownStats& st, bool dry_run) {
@@ -564,6 +561,11 @@ std::string chown_summary(std::string_view path, const ChownStats& st, bool dry_
   if (st.devices_skipped != 0) {
     line += ", " + count(st.devices_skipped, "device node", "device nodes") + " skipped";
   }
+  if (st.user_dirs_not_entered != 0) {
+    line += ", " +
+            count(st.user_dirs_not_entered, "directory of the user", "directories of the user") +
+            " not entered";
+  }
   return line;
 }
 
@@ -580,14 +582,13 @@ Result<ChownRoot> chown_preflight(std::string_view path_view) {
   root.fd = std::move(opened->fd);
   struct statx sx {};
   if (sys_statx(root.fd.get(), "", AT_EMPTY_PATH | kStatxFlags, &sx) != 0) {
-    return sys_error("stat " + shown);
+    return Error::from_errno().context("stat " + shown);
   }
   // A PATH that is itself a symlink could point anywhere a writer of the volume's parent
-  // chose (issue 5), root's own links included: name the target.
+  // chose, root's own links included: name the target.
   if (S_ISLNK(sx.stx_mode)) {
     return Error{"--chown " + shown +
-                     " is a symbolic link (refused: a link can point anywhere; name its target)",
-                 0, 0, false};
+                     " is a symbolic link (refused: a link can point anywhere; name its target)"};
   }
   root.is_dir = S_ISDIR(sx.stx_mode);
   root.dev = dev_of(sx);
@@ -600,90 +601,71 @@ Result<ChownRoot> chown_preflight(std::string_view path_view) {
     struct statx rx {};
     if (sys_statx(AT_FDCWD, refused, kStatxFlags, &rx) == 0 && dev_of(rx) == root.dev &&
         rx.stx_ino == root.ino) {
-      return Error{"--chown " + shown + ": refusing to change the owner of " + refused, 0, 0,
-                   false};
+      return Error{"--chown " + shown + ": refusing to change the owner of " + refused};
     }
   }
+  // The filesystem PATH is on, wherever it is mounted (mounts below PATH are skipped anyway).
   struct statfs fs {};
   if (::fstatfs(root.fd.get(), &fs) != 0) {
-    return sys_error("statfs " + shown);
+    return Error::from_errno().context("statfs " + shown);
   }
-  if (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC) {
-    return Error{"--chown " + shown + ": refusing to change owners on proc or sysfs", 0, 0, false};
+  for (const KernelFs& k : kKernelFilesystems) {
+    if (static_cast<unsigned long>(fs.f_type) == k.magic) {
+      return Error{"--chown " + shown + ": refusing to change owners on " + k.name +
+                       ", a kernel interface filesystem"};
+    }
   }
-  // By-name changes are safe only while the kernel refuses unprivileged hard links to other
-  // users' files (see handle_leaf). Anything but "1" (or no /proc) means by descriptor.
-  auto hardlinks = read_small_file("/proc/sys/fs/protected_hardlinks", 64);
-  root.by_name = hardlinks && hardlinks->exists && hardlinks->text == "1\n";
   return root;
 }
 
 Result<ChownStats> chown_tree(const ChownRoot& root, const ChownRequest& req) {
-  Shared s;
-  s.root = &root;
-  s.req = req;
-  s.workers = req.threads != 0 ? req.threads : default_threads();
+  Walker w{root, req, 2, false, {}, {}};
   struct rlimit lim {};
-  uint64_t nofile = ::getrlimit(RLIMIT_NOFILE, &lim) == 0 ? lim.rlim_cur : 64;
-  s.budget = dir_fd_budget(nofile, s.workers);
+  w.budget = dir_fd_budget(::getrlimit(RLIMIT_NOFILE, &lim) == 0 ? lim.rlim_cur : 64);
+  w.use_openat2 = openat2_works();
 
   // The top itself, through the descriptor preflight opened.
-  Walker top{s, {}, {}, 0, 0};
   struct statx sx {};
   if (sys_statx(root.fd.get(), "", AT_EMPTY_PATH | kStatxFlags, &sx) != 0) {
-    return sys_error("stat " + printable_path(root.path));
+    return Error::from_errno().context("stat " + printable_path(root.path));
   }
   if (sx.stx_ino != root.ino || dev_of(sx) != root.dev) {
-    return Error{printable_path(root.path) + " changed since it was checked", 0, 0, false};
+    return Error{printable_path(root.path) + " changed since it was checked"};
   }
-  ++top.stats.entries;
+  ++w.stats.entries;
+  w.stack.push_back(Frame{});
+  w.stack.back().name = root.path;
   if (!root.is_dir) {
     // A single file: the same rules as for any entry below a directory.
-    top.stack.push_back(Frame{});
-    top.stack.back().name = root.path;
-    auto outcome = change_leaf(top, sx, root.fd.get(), "", AT_EMPTY_PATH, "");
+    auto outcome = change_leaf(w, sx, root.fd.get(), "");
     if (!outcome) {
       return outcome.error();
     }
-    return top.stats;
+    return w.stats;
   }
   // O_PATH descriptors cannot be read: reopen "." through it, which resolves nothing.
-  Fd dir(open_retry(root.fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  Fd dir(open_at(root.fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir) {
-    return sys_error("open " + printable_path(root.path));
+    int err = errno;
+    if (err != EACCES) {
+      return walk_error(w, "open", "", err);
+    }
+    if (auto st = leave_user_directory(w, root.fd.get(), sx, ""); !st) {
+      return st.error();
+    }
+    return w.stats;
   }
-  top.stack.push_back(Frame{});
-  top.stack.back().name = root.path;
   bool changed = false;
-  auto enter = take_directory(top, dir.get(), sx, "", &changed);
-  top.stack.clear();
+  auto enter = take_directory(w, dir.get(), sx, "", &changed);
   if (!enter) {
     return enter.error();
   }
-  s.total = top.stats;
-  s.queue.push_back(Task{std::move(dir), root.ino, root.path});
-
-  std::vector<pthread_t> threads(s.workers > 1 ? s.workers - 1 : 0);
-  std::size_t started = 0;
-  for (pthread_t& t : threads) {
-    if (pthread_create(&t, nullptr, worker_main, &s) != 0) {
-      break;  // fewer workers is slower, not wrong
-    }
-    ++started;
+  w.stack.clear();
+  push_frame(w, std::move(dir), root.ino, root.path, true);
+  if (auto st = walk(w); !st) {
+    return st.error();
   }
-  if (started + 1 < s.workers) {
-    pthread_mutex_lock(&s.mu);
-    s.workers = static_cast<unsigned>(started + 1);
-    pthread_mutex_unlock(&s.mu);
-  }
-  worker_main(&s);
-  for (std::size_t i = 0; i < started; ++i) {
-    pthread_join(threads[i], nullptr);
-  }
-  if (s.error) {
-    return *s.error;
-  }
-  return s.total;
+  return w.stats;
 }
 
 }  // namespace unroot

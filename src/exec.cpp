@@ -53,7 +53,7 @@ bool dir_searchable(const std::string& path) {
 
 }  // namespace
 
-Error exec_command(const CommandPlan& plan, char* const argv[], char* const envp[]) {
+ExecError exec_command(const CommandPlan& plan, char* const argv[], char* const envp[]) {
   int denied_errno = 0;  // the first "found but not runnable" error, as execvp reports EACCES
   std::string denied_path;
   for (const std::string& path : plan.candidates) {
@@ -64,11 +64,12 @@ Error exec_command(const CommandPlan& plan, char* const argv[], char* const envp
       if (err == ENOENT && ::faccessat(AT_FDCWD, path.c_str(), F_OK, AT_EACCESS) == 0) {
         // execve(2): ENOENT for a file that exists means its #! interpreter or ELF loader is
         // missing. Still 127, as env(1) and shells report it, but say what is really missing.
-        return Error{"cannot run '" + path +
-                         "': its interpreter (the #! line) or dynamic loader was not found",
-                     0, kExitNotFound};
+        return {Error{"cannot run '" + path +
+                      "': its interpreter (the #! line) or dynamic loader was not found"},
+                ExecFailure::kNotFound};
       }
-      return Error{"cannot run '" + path + "'", err, missing ? kExitNotFound : kExitNotRunnable};
+      return {Error{"cannot run '" + path + "'", err},
+              missing ? ExecFailure::kNotFound : ExecFailure::kNotRunnable};
     }
     switch (err) {
       case ENOENT:
@@ -91,18 +92,18 @@ Error exec_command(const CommandPlan& plan, char* const argv[], char* const envp
         continue;
       default:
         // Found, but the kernel refused it (ENOEXEC, ETXTBSY, E2BIG, ELOOP, ...): stop here.
-        return Error{"cannot run '" + path + "'", err, kExitNotRunnable};
+        return {Error{"cannot run '" + path + "'", err}, ExecFailure::kNotRunnable};
     }
   }
   if (denied_errno != 0) {
-    return Error{"cannot run '" + denied_path + "'", denied_errno, kExitNotRunnable};
+    return {Error{"cannot run '" + denied_path + "'", denied_errno}, ExecFailure::kNotRunnable};
   }
   std::string what = "command '" + plan.name + "' not found in PATH";
   if (plan.skipped_relative) {
     what += " (empty and relative PATH entries such as '.' are not searched; give a path, e.g. ./" +
             plan.name + ")";
   }
-  return Error{what, 0, kExitNotFound};
+  return {Error{what}, ExecFailure::kNotFound};
 }
 
 }  // namespace unroot

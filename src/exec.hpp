@@ -12,11 +12,6 @@
 
 namespace unroot {
 
-/// Exit codes main uses, as docker run and env(1) do. Written down once, here.
-inline constexpr int kExitOwnError = 125;     // unroot itself failed; the command never ran
-inline constexpr int kExitNotRunnable = 126;  // the command was found but could not be executed
-inline constexpr int kExitNotFound = 127;     // the command was not found
-
 /// PATH used when the environment has none: execvp's historic default includes the current
 /// directory, which is exactly what must not happen for a program started as root.
 inline constexpr std::string_view kDefaultPath =
@@ -35,8 +30,15 @@ struct CommandPlan {
 /// the current directory holds (a classic trojan, see execvp(3) NOTES).
 CommandPlan plan_command(std::string_view name, std::optional<std::string_view> path_env);
 
-/// Tries each candidate with execve. Returns only on failure, with exit_code set to
-/// kExitNotFound or kExitNotRunnable.
-Error exec_command(const CommandPlan& plan, char* const argv[], char* const envp[]);
+/// Why the command could not be started (main maps it to 127 or 126).
+enum class ExecFailure { kNotFound, kNotRunnable };
+
+struct ExecError {
+  Error error;
+  ExecFailure kind = ExecFailure::kNotFound;
+};
+
+/// Tries each candidate with execve. Returns only on failure.
+ExecError exec_command(const CommandPlan& plan, char* const argv[], char* const envp[]);
 
 }  // namespace unroot

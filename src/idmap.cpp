@@ -2,10 +2,15 @@
 // idmap: parsing of user-namespace id maps. Pure: no file or syscall access here.
 #include "idmap.hpp"
 
-#include "user_spec.hpp"
+#include "decimal.hpp"
 
 namespace unroot {
 namespace {
+
+std::optional<std::uint32_t> parse_u32(std::string_view text) {
+  auto v = scan_decimal(text, 0, 4294967295u, LeadingZero::kAllowed);
+  return v ? std::optional<std::uint32_t>(static_cast<std::uint32_t>(*v)) : std::nullopt;
+}
 
 // The kernel refuses a range whose first + count wraps a u32 (map_write in
 // kernel/user_namespace.c), so no range covers 4294967295, which is (uid_t)-1 and never an id.

@@ -3,6 +3,8 @@
 // NSS or getaddrinfo), no syscalls, no printing.
 #include "listen_addr.hpp"
 
+#include "decimal.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -14,9 +16,6 @@ namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), is_digit);
-}
 
 // "'text'". Built by appending: GCC 12 reports a false -Wrestrict for `"'" + std::string(x)` at
 // -O2 (GCC bug 105651).
@@ -37,17 +36,11 @@ Error bad(std::string_view arg, const std::string& why) {
 // tools, so it is refused rather than guessed), 1..65535. Port 0 is refused as systemd's
 // ListenStream= does: the kernel would pick a random port that no client knows.
 bool parse_port(std::string_view s, std::uint16_t& port) {
-  if (!all_digits(s) || s.size() > 5 || s[0] == '0') {
+  auto v = scan_decimal(s, 1, 65535, LeadingZero::kRefused);
+  if (!v) {
     return false;
   }
-  std::uint32_t v = 0;
-  for (char c : s) {
-    v = v * 10 + static_cast<std::uint32_t>(c - '0');
-  }
-  if (v < 1 || v > 65535) {
-    return false;
-  }
-  port = static_cast<std::uint16_t>(v);
+  port = static_cast<std::uint16_t>(*v);
   return true;
 }
 
@@ -157,72 +150,83 @@ Status parse_unix(std::string_view arg, std::string_view path, ListenSpec& spec)
   return Ok{};
 }
 
-Status parse_host_port(std::string_view arg, std::string_view text, ListenSpec& spec) {
-  if (all_digits(text)) {
-    spec.family = Family::kDualStack;
-    if (!parse_port(text, spec.port)) {
-      return bad(arg, kPortRule);
-    }
-    return Ok{};
+// "[IPV6]:PORT": the address into spec, the port text into `port`.
+Status parse_bracketed(std::string_view arg, std::string_view text, ListenSpec& spec,
+                       std::string_view& port) {
+  std::size_t close = text.find(']');
+  if (close == std::string_view::npos) {
+    return bad(arg, "missing ']' after the IPv6 address");
   }
-  std::string_view host;
-  std::string_view port;
-  if (!text.empty() && text[0] == '[') {
-    std::size_t close = text.find(']');
-    if (close == std::string_view::npos) {
-      return bad(arg, "missing ']' after the IPv6 address");
+  std::string_view host = text.substr(1, close - 1);
+  if (host.find('%') != std::string_view::npos) {
+    return bad(arg, "IPv6 zone ids ('%') are not supported");
+  }
+  if (!parse_ipv6(host, spec.addr)) {
+    return bad(arg, quoted(host) + " is not a numeric IPv6 address");
+  }
+  // An IPv4-mapped address on an IPv6-only socket cannot be bound (ipv6(7)); say what works.
+  if (is_v4_mapped(spec.addr)) {
+    return bad(arg, "IPv4-mapped IPv6 address: write the IPv4 address, as in 127.0.0.1:80");
+  }
+  std::string_view rest = text.substr(close + 1);
+  if (rest.empty()) {
+    return bad(arg, "missing ':PORT' after ']'");
+  }
+  if (rest[0] != ':') {
+    return bad(arg, "expected ':PORT' after ']'");
+  }
+  port = rest.substr(1);
+  spec.family = Family::kIpv6;
+  return Ok{};
+}
+
+bool dotted(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return is_digit(c) || c == '.'; });
+}
+
+// "IPV4:PORT": the address into spec, the port text into `port`.
+Status parse_ipv4_host(std::string_view arg, std::string_view text, ListenSpec& spec,
+                       std::string_view& port) {
+  std::size_t colon = text.find(':');
+  if (colon == std::string_view::npos) {
+    if (text.empty()) {
+      return bad(arg, "missing address");
     }
-    host = text.substr(1, close - 1);
-    if (host.find('%') != std::string_view::npos) {
-      return bad(arg, "IPv6 zone ids ('%') are not supported");
+    if (dotted(text)) {
+      return bad(arg, "missing ':PORT' after the address");
     }
-    if (!parse_ipv6(host, spec.addr)) {
-      return bad(arg, quoted(host) + " is not a numeric IPv6 address");
+    return bad(arg, "expected PORT, IPV4:PORT, [IPV6]:PORT or unix:/PATH");
+  }
+  if (text.find(':', colon + 1) != std::string_view::npos) {
+    return bad(arg, "IPv6 addresses need brackets, as in [::1]:80");
+  }
+  std::string_view host = text.substr(0, colon);
+  port = text.substr(colon + 1);
+  if (host.empty()) {
+    return bad(arg, "missing address before ':' (for all interfaces write just the port)");
+  }
+  if (!parse_ipv4(host, spec.addr)) {
+    // unroot never resolves names: a static binary must not load NSS, and a name that
+    // resolves differently at 3 a.m. must not change what root binds.
+    if (dotted(host)) {
+      return bad(arg, quoted(host) + " is not a numeric IPv4 address");
     }
-    // An IPv4-mapped address on an IPv6-only socket cannot be bound (ipv6(7)); say what works.
-    if (is_v4_mapped(spec.addr)) {
-      return bad(arg, "IPv4-mapped IPv6 address: write the IPv4 address, as in 127.0.0.1:80");
+    return bad(arg, "host names are not resolved; use a numeric address such as 127.0.0.1 or [::1]");
+  }
+  spec.family = Family::kIpv4;
+  return Ok{};
+}
+
+Status parse_host_port(std::string_view arg, std::string_view text, ListenSpec& spec) {
+  std::string_view port = text;
+  if (is_all_digits(text)) {
+    spec.family = Family::kDualStack;
+  } else if (!text.empty() && text[0] == '[') {
+    if (auto s = parse_bracketed(arg, text, spec, port); !s) {
+      return s;
     }
-    std::string_view rest = text.substr(close + 1);
-    if (rest.empty()) {
-      return bad(arg, "missing ':PORT' after ']'");
-    }
-    if (rest[0] != ':') {
-      return bad(arg, "expected ':PORT' after ']'");
-    }
-    port = rest.substr(1);
-    spec.family = Family::kIpv6;
-  } else {
-    std::size_t colon = text.find(':');
-    if (colon == std::string_view::npos) {
-      if (!text.empty() &&
-          std::all_of(text.begin(), text.end(), [](char c) { return is_digit(c) || c == '.'; })) {
-        return bad(arg, "missing ':PORT' after the address");
-      }
-      if (text.empty()) {
-        return bad(arg, "missing address");
-      }
-      return bad(arg, "expected PORT, IPV4:PORT, [IPV6]:PORT or unix:/PATH");
-    }
-    if (text.find(':', colon + 1) != std::string_view::npos) {
-      return bad(arg, "IPv6 addresses need brackets, as in [::1]:80");
-    }
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-    if (host.empty()) {
-      return bad(arg, "missing address before ':' (for all interfaces write just the port)");
-    }
-    if (!parse_ipv4(host, spec.addr)) {
-      // unroot never resolves names: a static binary must not load NSS, and a name that
-      // resolves differently at 3 a.m. must not change what root binds.
-      if (std::all_of(host.begin(), host.end(), [](char c) { return is_digit(c) || c == '.'; })) {
-        return bad(arg, quoted(host) + " is not a numeric IPv4 address");
-      }
-      return bad(arg,
-                 "host names are not resolved; use a numeric address such as 127.0.0.1 or "
-                 "[::1]");
-    }
-    spec.family = Family::kIpv4;
+  } else if (auto s = parse_ipv4_host(arg, text, spec, port); !s) {
+    return s;
   }
   if (!parse_port(port, spec.port)) {
     return bad(arg, kPortRule);
@@ -335,29 +339,91 @@ Result<std::vector<ListenSpec>> parse_listen_all(const std::vector<std::string_v
   return specs;
 }
 
+std::string ipv4_text(const std::array<std::uint8_t, 4>& addr) {
+  std::string out;
+  for (std::size_t i = 0; i < addr.size(); ++i) {
+    if (i > 0) {
+      out += '.';
+    }
+    unsigned v = addr[i];
+    if (v >= 100) {
+      out += static_cast<char>('0' + v / 100);
+    }
+    if (v >= 10) {
+      out += static_cast<char>('0' + v / 10 % 10);
+    }
+    out += static_cast<char>('0' + v % 10);
+  }
+  return out;
+}
+
+// Our own formatter rather than inet_ntop(3): musl's formats with snprintf, which would bring
+// printf (~13 KB) into the binary for this one use.
+std::string ipv6_text(const std::array<std::uint8_t, 16>& addr) {
+  std::array<unsigned, 8> words{};
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    words[i] = static_cast<unsigned>(addr[2 * i] << 8 | addr[2 * i + 1]);
+  }
+  // RFC 5952 section 5: an IPv4-mapped address ends in dotted decimal.
+  std::size_t n_words = is_v4_mapped(addr) ? 6 : 8;
+  // RFC 5952 section 4.2: "::" replaces the longest run of zero words, the first of equal runs,
+  // and never a single zero word.
+  std::size_t best = 0;
+  std::size_t best_len = 0;
+  for (std::size_t i = 0; i < n_words;) {
+    std::size_t j = i;
+    while (j < n_words && words[j] == 0) {
+      ++j;
+    }
+    if (j - i > best_len) {
+      best = i;
+      best_len = j - i;
+    }
+    i = j == i ? i + 1 : j;
+  }
+  if (best_len < 2) {
+    best_len = 0;
+  }
+  constexpr std::string_view kHex = "0123456789abcdef";  // section 4.3: lowercase
+  std::string out;
+  for (std::size_t i = 0; i < n_words; ++i) {
+    if (best_len > 0 && i == best) {
+      out += "::";
+      i += best_len - 1;
+      continue;
+    }
+    if (!out.empty() && out.back() != ':') {
+      out += ':';
+    }
+    // Section 4.1: no leading zeros.
+    bool started = false;
+    for (int shift = 12; shift >= 0; shift -= 4) {
+      unsigned digit = (words[i] >> shift) & 0xf;
+      if (digit != 0 || started || shift == 0) {
+        out += kHex[digit];
+        started = true;
+      }
+    }
+  }
+  if (n_words == 6) {
+    if (out.back() != ':') {
+      out += ':';
+    }
+    out += ipv4_text({addr[12], addr[13], addr[14], addr[15]});
+  }
+  return out;
+}
+
 std::string address_text(const ListenSpec& spec) {
   switch (spec.family) {
     case Family::kUnix:
       return spec.path;
     case Family::kDualStack:
       return "[::]";
-    case Family::kIpv4: {
-      char buf[INET_ADDRSTRLEN] = {};
-      in_addr a{};
-      std::memcpy(&a, spec.addr.data(), 4);
-      ::inet_ntop(AF_INET, &a, buf, sizeof buf);
-      return buf;
-    }
-    case Family::kIpv6: {
-      char buf[INET6_ADDRSTRLEN] = {};
-      in6_addr a{};
-      std::memcpy(&a, spec.addr.data(), 16);
-      ::inet_ntop(AF_INET6, &a, buf, sizeof buf);
-      std::string out = "[";
-      out += buf;
-      out += ']';
-      return out;
-    }
+    case Family::kIpv4:
+      return ipv4_text({spec.addr[0], spec.addr[1], spec.addr[2], spec.addr[3]});
+    case Family::kIpv6:
+      return "[" + ipv6_text(spec.addr) + "]";
   }
   return {};
 }

@@ -63,6 +63,14 @@ Result<std::vector<ListenSpec>> parse_listen_all(const std::vector<std::string_v
 /// "unix /run/app.sock". Used by --dry-run and --verbose.
 std::string describe(const ListenSpec& spec);
 
+/// "192.0.2.1": dotted decimal, no leading zeros.
+std::string ipv4_text(const std::array<std::uint8_t, 4>& addr);
+
+/// An IPv6 address in RFC 5952's canonical text form: lowercase hex, no leading zeros, the
+/// longest run of two or more zero words (the first of equal runs) as "::", and an IPv4-mapped
+/// address as "::ffff:192.0.2.1".
+std::string ipv6_text(const std::array<std::uint8_t, 16>& addr);
+
 /// The numeric address without the port: "127.0.0.1", "[::1]", "[::]" (bare port), or the path.
 std::string address_text(const ListenSpec& spec);
 

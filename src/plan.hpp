@@ -1,46 +1,26 @@
 // SPDX-License-Identifier: MIT
-// plan: Options + passwd/group text + environment + facts about the caller → Plan, every
-// decision made up front. Pure: no syscalls, no files, no printing. Any failure caused by user
-// input is found here, before the first side effect.
+// plan: Options + Facts + environment → Plan, every decision made up front. Pure: no syscalls,
+// no files, no printing. Any failure caused by user input is found here, before the first side
+// effect.
 #pragma once
 
-#include <sys/types.h>
-
 #include <cstdint>
-#include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include "caps.hpp"
+#include "env.hpp"
 #include "exec.hpp"
+#include "facts.hpp"
 #include "listen_addr.hpp"
 #include "options.hpp"
+#include "privdrop.hpp"
 #include "result.hpp"
-#include "userdb.hpp"
+#include "session.hpp"
+#include "sockets.hpp"
 
 namespace unroot {
 
-/// What unroot knows of its user namespace's id maps (user_namespaces(7)).
-enum class IdMaps {
-  kRead,        // uid_map and gid_map hold the text of /proc/self/uid_map and gid_map
-  kInitial,     // no map to read, and the kernel says this is the initial user namespace
-  kUnknown,     // no map to read (no /proc), and the kernel cannot say which namespace this is
-  kHiddenUser,  // no map to read, and the kernel says this is not the initial user namespace
-};
-
-/// What unroot was started as, read once by main (privdrop's read_caller).
-struct Caller {
-  std::uint32_t ruid = 0, euid = 0, suid = 0;
-  std::uint32_t rgid = 0, egid = 0, sgid = 0;
-  std::vector<std::uint32_t> groups;  // getgroups(2)
-  CapState caps;
-  pid_t pid = 0;
-  IdMaps id_maps = IdMaps::kInitial;
-  std::string uid_map, gid_map;  // kRead: the maps' text, parsed by make_plan
-};
-
-/// Who the command will run as.
+/// Who the command will run as, with the names --dry-run shows.
 struct Identity {
   std::uint32_t uid = 0;
   std::uint32_t gid = 0;
@@ -50,49 +30,31 @@ struct Identity {
   std::string home;
 };
 
-/// How the identity switch happens.
-enum class Switch {
-  kDrop,        // started as root: setgroups → setresgid → setresuid → caps → verify
-  kRootGroups,  // target is root with other groups: setgroups → setresgid, caps untouched
-  kNone,        // already exactly the target (non-root with no capabilities, or root itself)
+/// What to say when a root-phase step fails for lack of a capability; empty when the caller
+/// has it (then the bare errno is the truth). Decided here, so there is one wording.
+struct CapabilityHints {
+  std::string bind_denied;   // bind(2) EACCES on a port below ip_unprivileged_port_start
+  std::string chown_denied;  // --chown: open EACCES on another uid's directory
 };
 
 struct Plan {
   Identity identity;
-  Switch how = Switch::kDrop;
-  CapMask keep_caps = 0;       // --keep-cap: kept in permitted/effective/inheritable/ambient
-  bool no_new_privs = true;    // PR_SET_NO_NEW_PRIVS before exec (off: --allow-new-privs)
-  bool drop_bounding = false;  // drop all but keep_caps from the bounding set
-  int last_cap = 0;            // highest capability number this kernel knows (read_caller)
-  bool setsid = false;
+  DropSpec drop;
+  SessionPlan session;
   bool dry_run = false;
-  std::vector<ListenSpec> listen;       // --listen sockets, bound as root, passed as fds 3, 4, ...
-  int backlog = kDefaultBacklog;        // listen(2) backlog for stream sockets (--backlog)
+  bool verbose = false;
   std::vector<std::string_view> chown;  // --chown PATHs, walked in order before the switch
-  std::vector<std::string> notes;       // facts --dry-run shows that a real run acts on
+  std::vector<ListenSpec> listen;  // bound as root, passed as fds 3, 4, ...
+  int backlog = kDefaultBacklog;   // listen(2) backlog for stream sockets
+  SocketOwner socket_owner;
+  CapabilityHints hints;
+  std::vector<std::string> notes;  // facts --dry-run shows that a real run acts on
   CommandPlan command;
-  std::vector<char*> argv;       // the command's argv, NULL-terminated (points into our argv)
-  std::vector<std::string> env;  // the command's environment, "KEY=value"
+  std::vector<char*> argv;  // the command's argv, NULL-terminated (points into our argv)
+  Env env;                  // the command's environment, "KEY=value"
 };
 
 /// Decides everything. Errors name what is wrong and what to do.
-Result<Plan> make_plan(const Options& opts, const UserFile& passwd, const UserFile& group,
-                       char* const* envp, const Caller& caller);
-
-/// "uid=1000(node) gid=1000(node) groups=1000(node),27(sudo) home=/home/node"
-std::string describe_identity(const Identity& id);
-
-/// The --dry-run report: identity, command line, and every note; one fact per line.
-std::string describe_plan(const Plan& plan);
-
-/// A word quoted for a POSIX shell only when it needs to be; control bytes as $'\n' escapes.
-std::string shell_quote(std::string_view word);
-
-/// Replaces (or appends) KEY=value in env, removing any duplicate KEY entries.
-void set_env(std::vector<std::string>& env, std::string_view key, std::string_view value);
-/// Removes every KEY= entry.
-void unset_env(std::vector<std::string>& env, std::string_view key);
-/// The value of KEY in env, if present.
-std::optional<std::string_view> find_env(const std::vector<std::string>& env, std::string_view key);
+Result<Plan> make_plan(const Options& opts, const Facts& facts, char* const* envp);
 
 }  // namespace unroot

@@ -68,7 +68,7 @@ Status protect_relro() {
   }
   // NOLINTNEXTLINE(performance-no-int-to-ptr): a page address computed from the headers
   if (::mprotect(reinterpret_cast<void*>(start), end - start, PROT_READ) != 0) {
-    return sys_error("relro: mprotect PROT_READ");
+    return Error::from_errno().context("relro: mprotect PROT_READ");
   }
   return Ok{};
 }

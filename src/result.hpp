@@ -11,19 +11,32 @@
 namespace unroot {
 
 /// What failed, said as "action object" in lowercase ("open /etc/passwd", "unknown user 'app'"),
-/// plus the errno of the failing call (0 when it was not a syscall). main's report() prints it.
+/// plus the errno of the failing call (0 when it was not a syscall). main's report() prints it;
+/// main alone decides the exit code, from the kind of step that failed.
 struct Error {
   std::string what;
   int sys_errno = 0;
-  /// Which exit code main should use; 0 means "unroot's own error" (125). Only exec sets it.
-  int exit_code = 0;
-  /// Print the usage text after the message (missing arguments).
-  bool usage = false;
-};
 
-/// Builds an Error from the errno left by the call that just failed. Call it first thing after
-/// the failing call: anything in between may overwrite errno (bubblewrap's errsv rule).
-inline Error sys_error(std::string what) { return Error{std::move(what), errno, 0, false}; }
+  /// The errno the failing call just left, and nothing else yet. Call it as the first thing
+  /// after the call, before any message is built (bubblewrap's errsv rule): in
+  /// `Error::from_errno().context("open " + path)` the errno is read before the string exists.
+  static Error from_errno() { return Error{{}, errno}; }
+  static Error from_errno(int err) { return Error{{}, err}; }
+
+  /// Prefixes what happened with where: "open" + "/data: ..." reads "open /data: ...".
+  Error context(std::string_view where) && {
+    if (what.empty()) {
+      what = std::string(where);
+    } else {
+      what = std::string(where) + ": " + what;
+    }
+    return std::move(*this);
+  }
+  Error context(std::string_view where) const& {
+    Error copy = *this;
+    return std::move(copy).context(where);
+  }
+};
 
 /// text with bytes a terminal or a log reader could misread shown as \xHH: control bytes
 /// always (so input cannot forge a second line or an escape sequence), and with `all_unusual`

@@ -4,17 +4,21 @@
 #include "sockets.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <utility>
+#include <vector>
 
 #include "caps.hpp"
+#include "errno_text.hpp"
 
 namespace unroot {
 namespace {
@@ -35,43 +39,50 @@ Error fail_plain(const ListenSpec& spec, const std::string& why) {
   return Error{"--listen '" + spec.arg + "': " + why};
 }
 
-bool lacks_net_bind_service() {
-  auto caps = read_caps();
-  return caps && (caps->effective & cap_bit(kCapNetBindService)) == 0;
+int socket_type(Transport t) {
+  switch (t) {
+    case Transport::kTcp:
+    case Transport::kUnix:
+      return SOCK_STREAM;
+    case Transport::kUdp:
+      return SOCK_DGRAM;
+  }
+  __builtin_unreachable();
 }
 
 bool set_int_option(int fd, int level, int name, int value) {
   return ::setsockopt(fd, level, name, &value, sizeof value) == 0;
 }
 
-Result<Fd> bind_inet(const ListenSpec& spec, int backlog) {
-  int type = spec.transport == Transport::kTcp ? SOCK_STREAM : SOCK_DGRAM;
-  std::string where = describe(spec);
-  Family family = spec.family;
-  int raw = -1;
+// The socket for a tcp/udp spec; `family` comes back as kIpv4 when the bare port falls back.
+Result<Fd> inet_socket(const ListenSpec& spec, Family& family) {
+  int type = socket_type(spec.transport);
+  family = spec.family;
   if (family == Family::kDualStack) {
-    raw = ::socket(AF_INET6, type | SOCK_CLOEXEC, 0);
+    int raw = ::socket(AF_INET6, type | SOCK_CLOEXEC, 0);
+    if (raw >= 0) {
+      return Fd(raw);
+    }
     // A kernel booted with ipv6.disable=1 (or built without IPv6) has no AF_INET6 at all:
     // fall back to IPv4 on all interfaces, as documented for the bare-port form.
-    if (raw < 0 && errno == EAFNOSUPPORT) {
-      family = Family::kIpv4;
-    } else if (raw < 0) {
+    if (errno != EAFNOSUPPORT) {
       return fail(spec, "socket");
     }
+    family = Family::kIpv4;
   }
+  int raw = ::socket(family == Family::kIpv4 ? AF_INET : AF_INET6, type | SOCK_CLOEXEC, 0);
   if (raw < 0) {
-    raw = ::socket(family == Family::kIpv4 ? AF_INET : AF_INET6, type | SOCK_CLOEXEC, 0);
-    if (raw < 0) {
-      return fail(spec, "socket");
-    }
+    return fail(spec, "socket");
   }
-  Fd fd(raw);
+  return Fd(raw);
+}
 
+Status set_inet_options(const ListenSpec& spec, int fd, Family family) {
   if (spec.transport == Transport::kTcp) {
     // A restarted container must be able to bind while old connections sit in TIME_WAIT
     // (socket(7) SO_REUSEADDR). Not for UDP: there it lets a second socket bind the same port
     // and take a share of the datagrams.
-    if (!set_int_option(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1)) {
+    if (!set_int_option(fd, SOL_SOCKET, SO_REUSEADDR, 1)) {
       return fail(spec, "setsockopt SO_REUSEADDR");
     }
   }
@@ -80,12 +91,15 @@ Result<Fd> bind_inet(const ListenSpec& spec, int backlog) {
     // the bare port is dual-stack, an explicit [addr] is IPv6 only and may share its port with
     // an explicit IPv4 --listen.
     int v6only = family == Family::kIpv6 ? 1 : 0;
-    if (!set_int_option(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, v6only)) {
+    if (!set_int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only)) {
       return fail(spec, "setsockopt IPV6_V6ONLY");
     }
   }
+  return Ok{};
+}
 
-  int rc = -1;
+// bind(2) on the spec's address in `family`; `where` names the address for messages.
+int bind_address(const ListenSpec& spec, int fd, Family family, std::string& where) {
   if (family == Family::kIpv4) {
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
@@ -97,32 +111,40 @@ Result<Fd> bind_inet(const ListenSpec& spec, int backlog) {
       where = std::string(spec.transport == Transport::kTcp ? "tcp" : "udp") +
               " 0.0.0.0:" + std::to_string(spec.port) + " (the kernel has no IPv6)";
     }
-    rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
-  } else {
-    sockaddr_in6 sa{};
-    sa.sin6_family = AF_INET6;
-    sa.sin6_port = htons(spec.port);
-    std::memcpy(&sa.sin6_addr, spec.addr.data(), 16);  // all zero for the bare port: [::]
-    rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+    return ::bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
   }
-  if (rc != 0) {
+  sockaddr_in6 sa{};
+  sa.sin6_family = AF_INET6;
+  sa.sin6_port = htons(spec.port);
+  std::memcpy(&sa.sin6_addr, spec.addr.data(), 16);  // all zero for the bare port: [::]
+  return ::bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+}
+
+Result<Fd> bind_inet(const ListenSpec& spec, int backlog, const std::string& denied_hint) {
+  Family family = spec.family;
+  auto fd = inet_socket(spec, family);
+  if (!fd) {
+    return fd.error();
+  }
+  if (auto s = set_inet_options(spec, fd->get(), family); !s) {
+    return s.error();
+  }
+  std::string where = describe(spec);
+  if (bind_address(spec, fd->get(), family, where) != 0) {
     int err = errno;
     // bind(2): EACCES for a port below net.ipv4.ip_unprivileged_port_start without
     // CAP_NET_BIND_SERVICE (capabilities(7)), as after docker run --cap-drop NET_BIND_SERVICE
-    // or Kubernetes' drop: [ALL]. Name the capability when that is the cause.
-    if (err == EACCES && lacks_net_bind_service()) {
-      return Error{"--listen '" + spec.arg + "': bind " + where +
-                       ": missing capability CAP_NET_BIND_SERVICE; add it to the container "
-                       "(e.g. --cap-add NET_BIND_SERVICE) or use a port from 1024 up",
-                   err};
+    // or Kubernetes' drop: [ALL]. Plan's hint names the capability when that is the cause.
+    if (err == EACCES && !denied_hint.empty()) {
+      return Error{"--listen '" + spec.arg + "': bind " + where + ": " + denied_hint, err};
     }
     errno = err;
     return fail(spec, "bind", where);
   }
-  if (spec.transport == Transport::kTcp && ::listen(fd.get(), backlog) != 0) {
+  if (spec.transport == Transport::kTcp && ::listen(fd->get(), backlog) != 0) {
     return fail(spec, "listen", where);
   }
-  return fd;
+  return std::move(*fd);
 }
 
 // Splits a unix socket path into its directory and final name. listen_addr guarantees an
@@ -224,9 +246,80 @@ class AsTarget {
   bool active_ = false;
 };
 
+// What bind_unix found out about the checked directory.
+struct DirFacts {
+  const std::string& path;
+  uid_t uid;
+  // Root's and writable by nobody else: only root can add, rename or remove its entries.
+  bool root_only;
+};
+
+// Root's supplementary groups cleared for the lifetime of the object and restored afterwards
+// (restore() says whether that held). The target's fsgid still counts for permission checks
+// (path_resolution(7)); root's groups must not: the kernel checks them too.
+class NoGroups {
+ public:
+  bool enter() {
+    int n = ::getgroups(0, nullptr);
+    if (n < 0) {
+      return false;
+    }
+    if (n == 0) {
+      return true;  // nothing to drop (and setgroups may be denied in a user namespace)
+    }
+    saved_.resize(static_cast<std::size_t>(n));
+    if (::getgroups(n, saved_.data()) != n || ::setgroups(0, nullptr) != 0) {
+      return false;
+    }
+    active_ = true;
+    return true;
+  }
+  bool restore() {
+    if (!active_) {
+      return true;
+    }
+    active_ = false;
+    return ::setgroups(saved_.size(), saved_.data()) == 0;
+  }
+  NoGroups() = default;
+  NoGroups(const NoGroups&) = delete;
+  NoGroups& operator=(const NoGroups&) = delete;
+  ~NoGroups() { (void)restore(); }
+
+ private:
+  std::vector<gid_t> saved_;
+  bool active_ = false;
+};
+
+// connect(2) on sa, as root or as the target: the errno of connect, 0 on success.
+Result<int> probe_connect(const ListenSpec& spec, int fd, const sockaddr_un& sa, SocketOwner owner,
+                          bool as_root) {
+  if (as_root) {
+    int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+    return rc == 0 ? 0 : errno;
+  }
+  NoGroups groups;
+  if (!groups.enter()) {
+    return fail(spec, "drop root's supplementary groups to probe the existing socket as uid",
+                std::to_string(owner.uid));
+  }
+  auto as_target = AsTarget::enter(owner);
+  if (!as_target) {
+    return as_target.error();
+  }
+  int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+  int err = rc == 0 ? 0 : errno;
+  if (!as_target->leave() || !groups.restore()) {
+    return Error{"--listen '" + spec.arg +
+                 "': could not restore root's groups, filesystem ids and capabilities after "
+                 "probing the existing socket"};
+  }
+  return err;
+}
+
 // Everything bind_unix does while the cwd is the checked directory.
 Result<Fd> bind_unix_here(const ListenSpec& spec, int backlog, SocketOwner owner, int dir_fd,
-                          const UnixName& name, bool absolute) {
+                          const UnixName& name, bool absolute, const DirFacts& dir) {
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
   // The kernel records exactly the sun_path text as the socket's address (getsockname(2),
@@ -247,26 +340,50 @@ Result<Fd> bind_unix_here(const ListenSpec& spec, int backlog, SocketOwner owner
                                   " exists and is not a socket; unroot replaces only a "
                                   "stale socket file");
     }
+    // Where others may have entries (sticky /tmp), root would remove a socket the target
+    // could not remove itself (the sticky bit, inode(7)); only the target's or root's own.
+    if (!dir.root_only && st.st_uid != owner.uid && st.st_uid != 0) {
+      return fail_plain(spec, spec.path + " is a socket of uid " + std::to_string(st.st_uid) +
+                                  "; unroot removes only a stale socket of the target's or "
+                                  "root's");
+    }
     // A socket file is stale when connecting is refused: no process listens on it any more
     // (unix(7): ECONNREFUSED). A live one belongs to a running server: do not steal its path.
     // Non-blocking, because connect() to a live server with a full backlog would otherwise
     // block the container start; EAGAIN then also means "live".
+    //
+    // connect(2) follows a symlink at the final name, and the fstatat above cannot pin the
+    // name: whoever may rename entries in the directory can exchange it for a symlink in
+    // between (renameat2(2) RENAME_EXCHANGE), and root would connect with full capabilities to
+    // any socket of its choice (a root-only one, docker.sock) and say in its error whether it
+    // exists. So unless only root can rename entries here, the probe runs as the target:
+    // fsuid/fsgid the target's, which clears CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the
+    // effective set (capabilities(7)), nothing raised, root's supplementary groups dropped. It
+    // then reaches only sockets the target could connect to itself. (Opening the name
+    // O_PATH|O_NOFOLLOW and connecting through /proc/self/fd/N would pin the inode, but needs
+    // /proc, and root would still connect with full capabilities to a socket hard-linked in.)
     int raw = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (raw < 0) {
       return fail(spec, "socket");
     }
     Fd probe(raw);
-    if (::connect(probe.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) == 0 ||
-        errno == EAGAIN) {
+    Result<int> probed = probe_connect(spec, probe.get(), sa, owner, dir.root_only);
+    if (!probed) {
+      return probed.error();
+    }
+    int err = *probed;
+    if (err == 0 || err == EAGAIN) {
       return Error{"--listen '" + spec.arg + "': " + spec.path + " is in use by a running server",
                    EADDRINUSE};
     }
-    if (errno != ECONNREFUSED && errno != ENOENT) {
-      return fail(spec, "probe the existing socket", spec.path);
+    if (err != ECONNREFUSED && err != ENOENT) {
+      errno = err;
+      return fail(spec, "probe the existing socket",
+                  dir.root_only ? spec.path : spec.path + " as uid " + std::to_string(owner.uid));
     }
     // Through dir_fd: whatever the name holds now is removed from the checked directory only
     // (unlinkat(2) never follows a symlink, and refuses a directory without AT_REMOVEDIR).
-    if (errno == ECONNREFUSED && ::unlinkat(dir_fd, name.base.c_str(), 0) != 0 && errno != ENOENT) {
+    if (err == ECONNREFUSED && ::unlinkat(dir_fd, name.base.c_str(), 0) != 0 && errno != ENOENT) {
       return fail(spec, "remove the stale socket", spec.path);
     }
   } else if (errno != ENOENT) {
@@ -288,7 +405,11 @@ Result<Fd> bind_unix_here(const ListenSpec& spec, int backlog, SocketOwner owner
     mode_t old_mask = ::umask(0117);
     int rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
     int bind_errno = errno;
-    if (rc != 0 && bind_errno == EACCES && as_target->raise_dac_override()) {
+    // Only in root's own directory (root-owned /run, a root-only directory): there the
+    // target may not create files because root has not made a place for it, and root creating
+    // the name for it is what --listen asks. In another user's directory the refusal is that
+    // user's decision, which root must not override.
+    if (rc != 0 && bind_errno == EACCES && dir.root_only && as_target->raise_dac_override()) {
       rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
       bind_errno = errno;
     }
@@ -303,6 +424,10 @@ Result<Fd> bind_unix_here(const ListenSpec& spec, int backlog, SocketOwner owner
                    "': could not restore root's filesystem ids and capabilities after bind"};
     }
     if (rc != 0) {
+      if (bind_errno == EACCES && !dir.root_only) {
+        return fail_plain(spec, "directory " + dir.path + " is owned by uid " +
+                                    std::to_string(dir.uid) + " and not writable by the target");
+      }
       if (bind_errno == EACCES && !as_target->had_dac_override()) {
         return Error{"--listen '" + spec.arg + "': bind " + spec.path + " as " +
                          std::to_string(owner.uid) + ":" + std::to_string(owner.gid) +
@@ -332,6 +457,23 @@ Result<Fd> bind_unix_here(const ListenSpec& spec, int backlog, SocketOwner owner
                   std::to_string(st.st_mode & 7) + " instead of " + std::to_string(owner.gid) +
                   " and 660 (a set-group-ID directory?); removed it");
   }
+  // A default ACL on the directory replaces the umask for new files (acl(5), "Object creation
+  // and default ACLs"): the socket can get an extended access ACL granting other users or
+  // groups while its mode still reads 0660. An ACL equal to the mode is not stored, so any
+  // access ACL here grants more than the mode says: remove our socket and stop. Read while
+  // the cwd is still the checked directory, by the bare name, not following a symlink.
+  if (::lgetxattr(name.base.c_str(), "system.posix_acl_access", nullptr, 0) >= 0) {
+    ::unlinkat(dir_fd, name.base.c_str(), 0);
+    return fail_plain(spec, spec.path +
+                                " was created with an access ACL (the directory has a default "
+                                "ACL) that can grant more than mode 660; removed it");
+  }
+  // ENODATA: no ACL; EOPNOTSUPP (ENOTSUP on Linux is the same value): the filesystem has none.
+  if (errno != ENODATA && errno != EOPNOTSUPP) {
+    Error e = fail(spec, "read the ACL of", spec.path);
+    ::unlinkat(dir_fd, name.base.c_str(), 0);
+    return e;
+  }
   if (::listen(fd.get(), backlog) != 0) {
     return fail(spec, "listen", spec.path);
   }
@@ -359,8 +501,10 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner, Fd*
     return fail(spec, "open directory", name.dir);
   }
   // Group or others who may rename entries could swap the stale socket for something else
-  // between the probe and the removal, or take the name; a sticky directory (/tmp) only lets
-  // owners rename their own entries (inode(7)), so that is fine.
+  // between the probe and the removal, or take the name. In a sticky directory (/tmp) an entry
+  // can be renamed or removed only by its own owner and by the directory's owner (inode(7)):
+  // others cannot touch the target's socket, and the probe and the removal below do not trust
+  // the name either way.
   if ((dst.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (dst.st_mode & S_ISVTX) == 0) {
     return fail_plain(spec, "directory " + name.dir +
                                 " is writable by group or others without the sticky bit; "
@@ -371,12 +515,16 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner, Fd*
   // the cwd unroot was started in (held as an O_PATH fd, which fchdir(2) accepts).
   Fd old_cwd(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!old_cwd) {
-    return fail(spec, "open the current directory");
+    int err = errno;
+    return fail_plain(spec, std::string("open the current directory: ") + errno_text(err) +
+                                "; run unroot from a directory root can open (e.g. cd /)");
   }
   if (::fchdir(dir_fd.get()) != 0) {
     return fail(spec, "enter directory", name.dir);
   }
-  Result<Fd> fd = bind_unix_here(spec, backlog, owner, dir_fd.get(), name, opened->root_only_walk);
+  DirFacts facts{name.dir, dst.st_uid, dst.st_uid == 0 && (dst.st_mode & (S_IWGRP | S_IWOTH)) == 0};
+  Result<Fd> fd =
+      bind_unix_here(spec, backlog, owner, dir_fd.get(), name, opened->root_only_walk, facts);
   if (::fchdir(old_cwd.get()) != 0) {
     int err = errno;
     Error e{"--listen '" + spec.arg + "': return to the working directory", err};
@@ -391,18 +539,29 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner, Fd*
   return fd;
 }
 
+Result<Fd> bind_one(const ListenSpec& spec, int backlog, SocketOwner owner,
+                   const std::string& denied_hint, Fd* dir_out) {
+  switch (spec.transport) {
+    case Transport::kTcp:
+    case Transport::kUdp:
+      return bind_inet(spec, backlog, denied_hint);
+    case Transport::kUnix:
+      return bind_unix(spec, backlog, owner, dir_out);
+  }
+  __builtin_unreachable();
+}
+
 }  // namespace
 
 Result<std::vector<Fd>> bind_listen_sockets(const std::vector<ListenSpec>& specs, int backlog,
-                                            SocketOwner owner) {
+                                            SocketOwner owner, const std::string& denied_hint) {
   std::vector<Fd> out;
   out.reserve(specs.size());
   std::vector<Fd> dirs;  // the checked directory of each unix socket made so far, else none
   dirs.reserve(specs.size());
   for (const ListenSpec& spec : specs) {
     Fd dir;
-    Result<Fd> fd = spec.transport == Transport::kUnix ? bind_unix(spec, backlog, owner, &dir)
-                                                       : bind_inet(spec, backlog);
+    Result<Fd> fd = bind_one(spec, backlog, owner, denied_hint, &dir);
     if (!fd) {
       // Leave nothing half-done: remove the socket files this run created (they are ours and
       // nobody listens on them) before reporting. Through the directory each was created in,
@@ -429,7 +588,8 @@ Result<std::vector<Fd>> bind_listen_sockets(const std::vector<ListenSpec>& specs
   return out;
 }
 
-Result<std::vector<FdMove>> place_listen_fds(std::vector<Fd> sockets) {
+Result<std::vector<FdMove>> place_listen_fds(std::vector<Fd> sockets,
+                                             const std::vector<InheritedFd>& inherited) {
   std::vector<FdMove> moves;
   if (sockets.empty()) {
     return moves;
@@ -437,34 +597,35 @@ Result<std::vector<FdMove>> place_listen_fds(std::vector<Fd> sockets) {
   const int first = 3;  // sd_listen_fds(3): SD_LISTEN_FDS_START
   const int top = first + static_cast<int>(sockets.size());
 
-  // 1. Lift our sockets above the target range, so that whatever is still in 3..top-1
-  //    afterwards was inherited (contract in sockets.hpp).
+  // 1. Lift our sockets above the target range.
   for (Fd& s : sockets) {
     if (s.get() >= top) {
       continue;
     }
     int hi = ::fcntl(s.get(), F_DUPFD_CLOEXEC, top);
     if (hi < 0) {
-      int saved = errno;
-      return Error{"move a --listen socket above fd " + std::to_string(top - 1), saved};
+      return Error::from_errno().context("move a --listen socket above fd " +
+                                         std::to_string(top - 1));
     }
     s = Fd(hi);
   }
-  // 2. Move inherited descriptors out of the way, keeping their close-on-exec flag: the
+  // 2. Move the inherited descriptors out of the way, keeping their close-on-exec flag: the
   //    command still gets what it would have got, at a higher number, and nothing is clobbered.
-  for (int target = first; target < top; ++target) {
-    int flags = ::fcntl(target, F_GETFD);
-    if (flags < 0) {
-      continue;  // EBADF: free
-    }
-    int cmd = (flags & FD_CLOEXEC) != 0 ? F_DUPFD_CLOEXEC : F_DUPFD;
-    int moved = ::fcntl(target, cmd, top);
+  for (const InheritedFd& in : inherited) {
+    int moved = ::fcntl(in.fd, in.cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, top);
     if (moved < 0) {
-      int saved = errno;
-      return Error{"move inherited fd " + std::to_string(target) + " out of the way", saved};
+      return Error::from_errno().context("move inherited fd " + std::to_string(in.fd) +
+                                         " out of the way");
     }
-    ::close(target);
-    moves.push_back(FdMove{target, moved});
+    ::close(in.fd);
+    moves.push_back(FdMove{in.fd, moved});
+  }
+  // Whatever is still open in the range is ours and would be overwritten, then closed again by
+  // its owner after exec had the socket: refuse rather than hand the command a wrong fd 3.
+  for (int fd = first; fd < top; ++fd) {
+    if (::fcntl(fd, F_GETFD) >= 0) {
+      return Error{"fd " + std::to_string(fd) + " is still open where a --listen socket goes"};
+    }
   }
   // 3. dup2 clears FD_CLOEXEC on the new descriptor (dup(2)): exactly these survive execve.
   //    The high copies are O_CLOEXEC and are closed when `sockets` goes out of scope.

@@ -24,8 +24,17 @@ struct SocketOwner {
 /// sockets (O_CLOEXEC, at whatever numbers the kernel gave) in the same order. Must run as root
 /// before the identity switch. Errors name the --listen argument. On error every socket made so
 /// far is closed and the unix socket files made so far are removed.
+/// `denied_hint` (plan's wording, empty when unroot has CAP_NET_BIND_SERVICE) replaces the bare
+/// errno of a bind refused with EACCES.
 Result<std::vector<Fd>> bind_listen_sockets(const std::vector<ListenSpec>& specs, int backlog,
-                                            SocketOwner owner);
+                                            SocketOwner owner, const std::string& denied_hint);
+
+/// A descriptor unroot inherited in the range the --listen sockets will take (3, 4, ...),
+/// recorded before unroot opened anything.
+struct InheritedFd {
+  int fd = -1;
+  bool cloexec = false;
+};
 
 /// An inherited descriptor that sat where a passed socket had to go.
 struct FdMove {
@@ -33,11 +42,12 @@ struct FdMove {
   int to = -1;
 };
 
-/// Puts sockets[i] at fd 3+i without FD_CLOEXEC, so exactly those reach the command. A
-/// descriptor inherited by unroot that occupies 3..3+n-1 is moved above them with the same
-/// FD_CLOEXEC flag, never closed or overwritten; the moves are returned (for --verbose).
-/// Contract: no other descriptor owned by unroot (an Fd anywhere) may be open when this runs,
-/// because any fd in the target range is treated as inherited. Does nothing for no sockets.
-Result<std::vector<FdMove>> place_listen_fds(std::vector<Fd> sockets);
+/// Puts sockets[i] at fd 3+i without FD_CLOEXEC, so exactly those reach the command. Each
+/// descriptor in `inherited` is moved above them with the same FD_CLOEXEC flag, never closed or
+/// overwritten; the moves are returned (for --verbose). Any other open descriptor in the range
+/// is one of unroot's own that should have been closed: an error, not a guess. Does nothing
+/// for no sockets.
+Result<std::vector<FdMove>> place_listen_fds(std::vector<Fd> sockets,
+                                             const std::vector<InheritedFd>& inherited);
 
 }  // namespace unroot

@@ -3,14 +3,31 @@
 #include "sys.hpp"
 
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 
 #include <algorithm>
 #include <string_view>
 
 namespace unroot {
+namespace {
 
-Result<FileText> read_small_file(const char* path, std::size_t max_size) {
+Error too_large(const char* path, std::size_t max_size) {
+  std::string limit = max_size >= (std::size_t{1} << 20) ? std::to_string(max_size >> 20) + " MiB"
+                                                         : std::to_string(max_size) + " bytes";
+  return Error{std::string(path) + " is larger than the " + limit + " that unroot reads"};
+}
+
+bool on_procfs(int fd) {
+  struct statfs sfs {};
+  return ::fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+}
+
+/// The descriptor for reading PATH, or an empty Fd when PATH does not exist.
+Result<Fd> open_for_reading(const char* path) {
   // O_NONBLOCK: opening a FIFO planted at /etc/passwd must not hang the container start
   // (open(2): a FIFO opened O_RDONLY blocks until a writer appears). O_NOCTTY: a tty planted
   // there must not become our controlling terminal.
@@ -20,38 +37,40 @@ Result<FileText> read_small_file(const char* path, std::size_t max_size) {
   } while (raw < 0 && errno == EINTR);
   if (raw < 0) {
     if (errno == ENOENT) {
-      return FileText{};
+      return Fd{};
     }
-    return sys_error("open " + std::string(path));
+    return Error::from_errno().context("open " + std::string(path));
   }
-  Fd fd(raw);
+  return Fd(raw);
+}
+
+Result<FileText> read_whole(const Fd& fd, const char* path, std::size_t max_size) {
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
-    return sys_error("stat " + std::string(path));
+    return Error::from_errno().context("stat " + std::string(path));
   }
   if (!S_ISREG(st.st_mode)) {
-    return Error{std::string(path) + " is not a regular file", 0, 0};
+    return Error{std::string(path) + " is not a regular file"};
   }
   if (static_cast<unsigned long long>(st.st_size) > max_size) {
-    return Error{std::string(path) + " is larger than the " + std::to_string(max_size >> 20) +
-                     " MiB that unroot reads",
-                 0, 0};
+    return too_large(path, max_size);
   }
   FileText out;
   out.exists = true;
   // One byte more than st_size, so the usual case is one allocation, one read of the whole file
-  // and one read that returns EOF. The file may still grow while we read it, or be a regular
-  // file whose st_size says nothing (procfs): then grow, but never past max_size + 1 bytes, the
-  // byte that proves it is too large.
+  // and one read that returns EOF. The file may still grow while we read it: then grow, but
+  // never past max_size + 1 bytes, the byte that proves it is too large. The first read asks
+  // for at least a page: procfs and sysfs files report st_size 0 (or 4096) whatever they hold,
+  // and a sysctl file answers only the first read(2); one at a nonzero offset returns EOF
+  // (proc_dointvec in kernel/sysctl.c), so a 1-byte first read would return "1" without "\n".
+  constexpr std::size_t kFirstRead = 4096;
   const std::size_t limit = max_size + 1;
-  out.text.resize(std::min(limit, static_cast<std::size_t>(st.st_size) + 1));
+  out.text.resize(std::min(limit, std::max(kFirstRead, static_cast<std::size_t>(st.st_size) + 1)));
   std::size_t got = 0;
   for (;;) {
     if (got == out.text.size()) {
       if (got >= limit) {
-        return Error{std::string(path) + " is larger than the " + std::to_string(max_size >> 20) +
-                         " MiB that unroot reads",
-                     0, 0};
+        return too_large(path, max_size);
       }
       out.text.resize(std::min(limit, std::max<std::size_t>(4096, got * 2)));
     }
@@ -60,7 +79,7 @@ Result<FileText> read_small_file(const char* path, std::size_t max_size) {
       continue;
     }
     if (n < 0) {
-      return sys_error("read " + std::string(path));
+      return Error::from_errno().context("read " + std::string(path));
     }
     if (n == 0) {
       break;
@@ -69,6 +88,37 @@ Result<FileText> read_small_file(const char* path, std::size_t max_size) {
   }
   out.text.resize(got);
   return out;
+}
+
+}  // namespace
+
+Result<FileText> read_small_file(const char* path, std::size_t max_size) {
+  auto fd = open_for_reading(path);
+  if (!fd) {
+    return fd.error();
+  }
+  return *fd ? read_whole(*fd, path, max_size) : FileText{};
+}
+
+Result<FileText> read_procfs_file(const char* path, std::size_t max_size) {
+  auto fd = open_for_reading(path);
+  if (!fd) {
+    return fd.error();
+  }
+  return *fd && on_procfs(fd->get()) ? read_whole(*fd, path, max_size) : FileText{};
+}
+
+std::optional<struct stat> stat_on_procfs(const char* path) {
+  int raw = open_at(AT_FDCWD, path, O_PATH);
+  if (raw < 0) {
+    return std::nullopt;
+  }
+  Fd fd(raw);
+  struct stat st {};
+  if (!on_procfs(fd.get()) || ::fstat(fd.get(), &st) != 0) {
+    return std::nullopt;
+  }
+  return st;
 }
 
 void push_path_components(std::vector<std::string>& stack, std::string_view path) {
@@ -92,14 +142,6 @@ void push_path_components(std::vector<std::string>& stack, std::string_view path
 
 namespace {
 
-int open_path_retry(int dirfd, const char* name, int flags) {
-  int fd = -1;
-  do {
-    fd = ::openat(dirfd, name, flags);
-  } while (fd < 0 && errno == EINTR);
-  return fd;
-}
-
 // Root's, and nobody else may add, remove or rename its entries (path_resolution(7): a name
 // can be changed by whoever may write the directory holding it).
 bool only_root_writes(const struct stat& dir) {
@@ -117,15 +159,15 @@ Result<CarefulPath> open_path_carefully(const std::string& path, const std::stri
                                         bool check_walk) {
   constexpr int kMaxLinks = 40;  // the kernel's limit (path_resolution(7))
   if (path.empty()) {
-    return Error{what + " needs a path, got an empty string", 0, 0, false};
+    return Error{what + " needs a path, got an empty string"};
   }
   const std::string subject = what + " " + shown;
   CarefulPath out;
   std::vector<std::string> todo;
   push_path_components(todo, path);
-  Fd cur(open_path_retry(AT_FDCWD, path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  Fd cur(open_at(AT_FDCWD, path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!cur) {
-    return sys_error(subject);
+    return Error::from_errno().context(subject);
   }
   out.root_only_walk = check_walk && path[0] == '/';  // a relative one starts at a moving cwd
   // One stat per component: what `next` was found to be is what `cur` is on the next step. The
@@ -143,20 +185,20 @@ Result<CarefulPath> open_path_carefully(const std::string& path, const std::stri
     todo.pop_back();
     if (check_walk) {
       if (!know_dir()) {
-        return sys_error("stat " + shown);
+        return Error::from_errno().context("stat " + shown);
       }
       if (!only_root_writes(dir)) {
         out.root_only_walk = false;
       }
     }
-    Fd next(open_path_retry(cur.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    Fd next(open_at(cur.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
     if (!next) {
-      return sys_error(subject);
+      return Error::from_errno().context(subject);
     }
     struct stat st {};
     if (::fstatat(next.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) !=
         0) {
-      return sys_error("stat " + shown);
+      return Error::from_errno().context("stat " + shown);
     }
     bool is_link = S_ISLNK(st.st_mode);
     if (todo.empty() && !(is_link && follow_last)) {
@@ -170,33 +212,32 @@ Result<CarefulPath> open_path_carefully(const std::string& path, const std::stri
       continue;
     }
     if (!is_link) {
-      return Error{subject, ENOTDIR, 0, false};
+      return Error{subject, ENOTDIR};
     }
     if (!know_dir()) {
-      return sys_error("stat " + shown);
+      return Error::from_errno().context("stat " + shown);
     }
     if (st.st_uid != 0 || !only_root_writes(dir)) {
       return Error{subject + ": refusing to follow the symlink '" + escape_bytes(name, true) +
                        "' on the way, which a non-root user could have planted; name the real "
-                       "path",
-                   0, 0, false};
+                       "path"};
     }
     if (++links > kMaxLinks) {
-      return Error{subject, ELOOP, 0, false};
+      return Error{subject, ELOOP};
     }
     std::string target(4096, '\0');
     ssize_t n = ::readlinkat(next.get(), "", target.data(), target.size());
     if (n < 0) {
-      return sys_error("readlink " + shown);
+      return Error::from_errno().context("readlink " + shown);
     }
     if (static_cast<std::size_t>(n) >= target.size()) {
-      return Error{subject, ENAMETOOLONG, 0, false};
+      return Error{subject, ENAMETOOLONG};
     }
     target.resize(static_cast<std::size_t>(n));
     if (!target.empty() && target[0] == '/') {
-      cur = Fd(open_path_retry(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+      cur = Fd(open_at(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC));
       if (!cur) {
-        return sys_error("open /");
+        return Error::from_errno().context("open /");
       }
       dir_known = false;
     }
@@ -214,12 +255,35 @@ Status write_all(int fd, const void* data, std::size_t size) {
       continue;
     }
     if (n < 0) {
-      return sys_error("write");
+      return Error::from_errno().context("write");
     }
     p += n;
     size -= static_cast<std::size_t>(n);
   }
   return Ok{};
+}
+
+int open_at(int dirfd, const char* name, int flags) {
+  int fd = -1;
+  do {
+    fd = ::openat(dirfd, name, flags | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  return fd;
+}
+
+int open_at2(int dirfd, const char* name, int flags, std::uint64_t resolve) {
+  struct open_how how {};
+  how.flags = static_cast<std::uint64_t>(static_cast<unsigned>(flags | O_CLOEXEC));
+  how.resolve = resolve;
+  int fd = -1;
+  do {
+    fd = static_cast<int>(::syscall(SYS_openat2, dirfd, name, &how, sizeof how));
+  } while (fd < 0 && errno == EINTR);
+  return fd;
+}
+
+int statx_at(int dirfd, const char* name, int flags, unsigned mask, struct statx* out) {
+  return static_cast<int>(::syscall(SYS_statx, dirfd, name, flags, mask, out));
 }
 
 }  // namespace unroot

@@ -3,15 +3,20 @@
 // no printing: callers decide what a failure means.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "result.hpp"
+
+struct statx;
 
 namespace unroot {
 
@@ -60,6 +65,15 @@ struct FileText {
 /// larger file is refused with a message that states the limit.
 Result<FileText> read_small_file(const char* path, std::size_t max_size);
 
+/// read_small_file for a file the kernel writes: one that is not on procfs (fstatfs(2):
+/// PROC_SUPER_MAGIC), such as a regular file an image planted at /proc/self/uid_map in a chroot
+/// without procfs, counts as absent (exists=false).
+Result<FileText> read_procfs_file(const char* path, std::size_t max_size);
+
+/// fstat(2) of what PATH names (symlinks followed), if it is on procfs; nullopt when it is
+/// missing, elsewhere or cannot be stat'ed.
+std::optional<struct stat> stat_on_procfs(const char* path);
+
 /// What open_path_carefully found on the way to PATH.
 struct CarefulPath {
   Fd fd;  // O_PATH descriptor of what PATH names
@@ -88,5 +102,16 @@ void push_path_components(std::vector<std::string>& stack, std::string_view path
 
 /// write() all of data to fd, retrying EINTR and short writes.
 Status write_all(int fd, const void* data, std::size_t size);
+
+/// openat(2) with O_CLOEXEC added, retried on EINTR. The syscall's result: a descriptor, or -1
+/// with errno set (read it next, before any other call).
+int open_at(int dirfd, const char* name, int flags);
+
+/// openat2(2) (Linux 5.6) with O_CLOEXEC added and `resolve` (RESOLVE_NO_XDEV, ...), retried on
+/// EINTR; through syscall(2), since musl 1.2.3 has no wrapper. Same result convention.
+int open_at2(int dirfd, const char* name, int flags, std::uint64_t resolve);
+
+/// statx(2) through syscall(2) (musl 1.2.3 has no wrapper): 0, or -1 with errno set.
+int statx_at(int dirfd, const char* name, int flags, unsigned mask, struct statx* out);
 
 }  // namespace unroot

@@ -2,44 +2,18 @@
 // user_spec: user-spec grammar and strict id scanning. Pure: no files, no syscalls.
 #include "user_spec.hpp"
 
-#include <charconv>
 #include <string>
 
 namespace unroot {
 
-bool is_all_digits(std::string_view text) {
-  if (text.empty()) {
-    return false;
-  }
-  for (char c : text) {
-    if (c < '0' || c > '9') {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::optional<std::uint32_t> parse_u32(std::string_view text) {
-  // from_chars alone would accept a prefix ("12abc") and, for signed types, a '-'; checking
-  // all-digits first and ptr == end rules out both. (gosu's Atoi-based parsing accepts "+12".)
-  if (!is_all_digits(text)) {
-    return std::nullopt;
-  }
-  std::uint64_t value = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc() || ptr != end || value > 4294967295u) {
-    return std::nullopt;
-  }
-  return static_cast<std::uint32_t>(value);
-}
-
 std::optional<std::uint32_t> parse_id(std::string_view text) {
-  std::optional<std::uint32_t> value = parse_u32(text);
-  if (!value || *value > kMaxId) {
+  // Digits only, checked by the one scanner: no sign ("+12", which gosu's Atoi accepts), no
+  // prefix ("12abc"), no overflow.
+  auto value = scan_decimal(text, 0, kMaxId, LeadingZero::kAllowed);
+  if (!value) {
     return std::nullopt;
   }
-  return value;
+  return static_cast<std::uint32_t>(*value);
 }
 
 namespace {

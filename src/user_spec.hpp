@@ -6,6 +6,7 @@
 #include <optional>
 #include <string_view>
 
+#include "decimal.hpp"
 #include "result.hpp"
 
 namespace unroot {
@@ -26,14 +27,7 @@ struct UserSpec {
   bool group_given = false;  // false for "user" and "user:" alike
 };
 
-/// true if text is non-empty and all ASCII digits (no sign, no spaces).
-bool is_all_digits(std::string_view text);
-
-/// Strict decimal scanner, the base of every number unroot reads: digits only, no sign, no
-/// spaces, no overflow, at most 4294967295.
-std::optional<std::uint32_t> parse_u32(std::string_view text);
-
-/// Strict decimal id: parse_u32, and at most kMaxId.
+/// Strict decimal id: digits only, no sign, no spaces, no overflow, at most kMaxId.
 std::optional<std::uint32_t> parse_id(std::string_view text);
 
 /// Splits and checks a spec. Errors: an empty spec or a bare ':' (each would silently mean the

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // spawnloop: start-up time per invocation of several commands, measured side by side.
 //
-//   spawnloop ROUNDS COUNT CMDFILE
+//   spawnloop ROUNDS COUNT CMDFILE [ROUNDSFILE]
 //
 // CMDFILE has one command per line: NAME, then argv, separated by tabs (argv[0] is a path; no
 // PATH search, no shell). Each round runs every command COUNT times with posix_spawn+waitpid,
@@ -10,6 +10,8 @@
 // timed on its own; a round's figure is the median of its runs, and the result is the median of
 // the rounds' figures. One untimed warm-up pass comes first. Output, one line per command:
 //   NAME MEDIAN_US MIN_US MAX_US      (median, lowest and highest of the rounds' medians, in µs)
+// With ROUNDSFILE, the rounds' medians are also written there, one line per command: NAME and
+// the medians in round order (what ratios between commands, round by round, are computed from).
 // Any command that does not exit 0 stops the run with exit status 1: failures are not timings.
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -72,8 +74,8 @@ static double median(double* v, int len) {
 }
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    fprintf(stderr, "usage: spawnloop ROUNDS COUNT CMDFILE\n");
+  if (argc != 4 && argc != 5) {
+    fprintf(stderr, "usage: spawnloop ROUNDS COUNT CMDFILE [ROUNDSFILE]\n");
     return 2;
   }
   int rounds = atoi(argv[1]);
@@ -149,6 +151,24 @@ int main(int argc, char** argv) {
     }
     for (int c = 0; c < n; ++c) {
       per[c][r] = median(runs + (size_t)c * (size_t)count, count);
+    }
+  }
+  if (argc == 5) {
+    FILE* out = fopen(argv[4], "w");
+    if (out == NULL) {
+      perror(argv[4]);
+      return 1;
+    }
+    for (int c = 0; c < n; ++c) {
+      fprintf(out, "%s", cmds[c].name);
+      for (int r = 0; r < rounds; ++r) {
+        fprintf(out, " %.1f", per[c][r]);
+      }
+      fprintf(out, "\n");
+    }
+    if (fclose(out) != 0) {
+      perror(argv[4]);
+      return 1;
     }
   }
   for (int c = 0; c < n; ++c) {

@@ -13,6 +13,16 @@
                                  the CVE-2017-18078 race against a chown by name: keep a hard
                                  link to VICTIM in DIR and rename it over DIR/NAME whenever NAME
                                  is a socket, until SECONDS pass or SIGTERM; prints ready, then
+                                 swaps=N at the end
+     attackprobe exchange DIR SECONDS COUNT A B [A B...]
+                                 swap each pair of names in DIR with renameat2(RENAME_EXCHANGE),
+                                 round robin, until COUNT swaps or SECONDS have passed; prints
+                                 swaps=N and exits 0 (a failed swap is counted, not fatal)
+     attackprobe swapsym DIR NAME LINK SECONDS
+                                 the symlink race against a probe by name: keep DIR/NAME a
+                                 stale socket of ours and DIR/.swapsym a symlink to LINK, and
+                                 exchange the two names (renameat2 RENAME_EXCHANGE) over and
+                                 over, until SECONDS pass or SIGTERM; prints ready, then
                                  swaps=N at the end */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,8 +35,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -165,6 +177,91 @@ static int swaplink(const char* dir, const char* name, const char* victim, int s
   return 0;
 }
 
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int exchange(const char* dir, double seconds, long count, char** names, int n) {
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0 || n < 2 || n % 2 != 0) {
+    perror("attackprobe: exchange");
+    return 2;
+  }
+  double end = now_s() + seconds;
+  long done = 0, failed = 0, rounds = 0;
+  while (done < count) {
+    for (int i = 0; i + 1 < n && done < count; i += 2, done++) {
+      if (syscall(SYS_renameat2, dfd, names[i], dfd, names[i + 1], 2 /* RENAME_EXCHANGE */) != 0) {
+        failed++;
+      }
+    }
+    if (++rounds % 256 == 0 && now_s() > end) break;
+  }
+  printf("swaps=%ld failed=%ld\n", done, failed);
+  return 0;
+}
+
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+/* A socket file nobody listens on at PATH (relative to the cwd). */
+static void make_stale(const char* path) {
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un a;
+  memset(&a, 0, sizeof a);
+  a.sun_family = AF_UNIX;
+  snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+  if (s >= 0) {
+    (void)bind(s, (struct sockaddr*)&a, sizeof a);
+    close(s);
+  }
+}
+
+static int swapsym(const char* dir, const char* name, const char* link, int seconds) {
+  const char* spare = ".swapsym";
+  signal(SIGTERM, on_term);
+  if (chdir(dir) != 0) {
+    printf("chdir=%s\n", errname(errno));
+    return 1;
+  }
+  unlink(spare);
+  if (symlink(link, spare) != 0) {
+    printf("symlink=%s\n", errname(errno));
+    return 1;
+  }
+  printf("ready\n");
+  time_t end = time(NULL) + seconds;
+  unsigned long swaps = 0, spins = 0;
+  while (!swap_stop) {
+    if ((++spins & 0x3ff) == 0 && time(NULL) >= end) break;
+    /* unroot removes or replaces whichever of the two it found at NAME: put it back, a
+       symlink at one of the names and a socket at the other. */
+    struct stat a, b;
+    int have_a = lstat(name, &a) == 0, have_b = lstat(spare, &b) == 0;
+    if (!have_a && !have_b) {
+      make_stale(name);
+      (void)symlink(link, spare);
+      continue;
+    }
+    if (!have_a || !have_b) {
+      const char* missing = have_a ? spare : name;
+      const struct stat* other = have_a ? &a : &b;
+      if (S_ISLNK(other->st_mode)) {
+        make_stale(missing);
+      } else {
+        (void)symlink(link, missing);
+      }
+      continue;
+    }
+    if (syscall(SYS_renameat2, AT_FDCWD, spare, AT_FDCWD, name, RENAME_EXCHANGE) == 0) swaps++;
+  }
+  printf("swaps=%lu\n", swaps);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc >= 2 && strcmp(argv[1], "regain") == 0) return regain();
@@ -172,8 +269,13 @@ int main(int argc, char** argv) {
   if (argc >= 3 && strcmp(argv[1], "pty") == 0) return pty(argv + 2);
   if (argc == 6 && strcmp(argv[1], "swaplink") == 0)
     return swaplink(argv[2], argv[3], argv[4], atoi(argv[5]));
-  fprintf(stderr,
-          "usage: attackprobe regain | inject TEXT | pty CMD [ARG...] | swaplink DIR NAME VICTIM "
-          "SECONDS\n");
+  if (argc >= 7 && strcmp(argv[1], "exchange") == 0) {
+    return exchange(argv[2], atof(argv[3]), atol(argv[4]), argv + 5, argc - 5);
+  }
+  if (argc == 6 && strcmp(argv[1], "swapsym") == 0)
+    return swapsym(argv[2], argv[3], argv[4], atoi(argv[5]));
+  fprintf(stderr, "usage: attackprobe regain | inject TEXT | pty CMD [ARG...] |\n"
+                  "       swaplink DIR NAME VICTIM SECONDS | swapsym DIR NAME LINK SECONDS |\n"
+                  "       exchange DIR SECONDS COUNT A B [A B...]\n");
   return 2;
 }

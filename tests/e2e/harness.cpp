@@ -63,9 +63,73 @@ bool is_root() { return ::geteuid() == 0; }
 
 std::string unroot_bin() {
   const char* env = std::getenv("UNROOT_BIN");  // lets the same cases run the musl build
-  return env != nullptr && *env != '\0' ? env : UNROOT_BIN;
+  return reachable(env != nullptr && *env != '\0' ? env : UNROOT_BIN);
 }
-std::string idprobe_bin() { return IDPROBE_BIN; }
+std::string reachable(const std::string& path) {
+  // The build tree may sit where the test users cannot look (a clone under /root, mode 0700):
+  // the probes run as those users, so each is copied once into a world-readable directory.
+  static std::map<std::string, std::string> copies;
+  static std::string dir;
+  if (auto it = copies.find(path); it != copies.end()) {
+    return it->second;
+  }
+  if (dir.empty()) {
+    char tmpl[] = "/tmp/unroot-e2e-tools-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    dir = tmpl;
+    REQUIRE(::chmod(dir.c_str(), 0755) == 0);
+    std::atexit([] { std::filesystem::remove_all(dir); });
+  }
+  std::string copy = dir + "/" + std::filesystem::path(path).filename().string();
+  std::filesystem::copy_file(path, copy, std::filesystem::copy_options::overwrite_existing);
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  REQUIRE(::chmod(copy.c_str(), (st.st_mode & 0111) != 0 ? 0755 : 0644) == 0);
+  copies[path] = copy;
+  return copy;
+}
+
+std::string idprobe_bin() { return reachable(IDPROBE_BIN); }
+
+const std::vector<std::string>& test_runner() {
+  static const std::vector<std::string> words = [] {
+    std::vector<std::string> w;
+    const char* env = std::getenv("UNROOT_TEST_RUNNER");
+    std::istringstream in(env != nullptr ? env : "");
+    for (std::string word; in >> word;) {
+      w.push_back(word);
+    }
+    if (!w.empty() && w[0].find('/') == std::string::npos) {
+      // execve does no PATH search; the emulator must be named by its path.
+      const char* path = std::getenv("PATH");
+      std::istringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
+      for (std::string dir; std::getline(dirs, dir, ':');) {
+        std::string candidate = dir + "/" + w[0];
+        if (::access(candidate.c_str(), X_OK) == 0) {
+          w[0] = candidate;
+          break;
+        }
+      }
+    }
+    return w;
+  }();
+  return words;
+}
+
+std::vector<std::string> with_runner(const std::vector<std::string>& argv) {
+  // Under a runner (an emulator), every argument naming unroot is a program to start: as argv[0]
+  // or as the command of a wrapper (setpriv, unshare, strace, attackprobe, env).
+  std::vector<std::string> args;
+  const std::string bin = unroot_bin();
+  for (const auto& a : argv) {
+    if (a == bin) {
+      args.insert(args.end(), test_runner().begin(), test_runner().end());
+    }
+    args.push_back(a);
+  }
+  return args;
+}
+
 std::string fixtures_dir() { return FIXTURES_DIR; }
 
 std::string read_file(const std::string& path) {
@@ -81,7 +145,7 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& opts) {
   REQUIRE(::pipe2(out_pipe, O_CLOEXEC) == 0);
   REQUIRE(::pipe2(err_pipe, O_CLOEXEC) == 0);
   REQUIRE(::pipe2(in_pipe, O_CLOEXEC) == 0);
-  std::vector<std::string> args = argv;
+  std::vector<std::string> args = with_runner(argv);
   std::vector<char*> cargv;
   for (auto& a : args) {
     cargv.push_back(a.data());
@@ -211,9 +275,12 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& opts) {
   return r;
 }
 
-TempDir::TempDir(const std::string& prefix) {
-  // Under the build tree, not /tmp: /tmp may be mounted nosuid, which the setuid test needs.
-  std::string tmpl = std::filesystem::current_path().string() + "/" + prefix + "-XXXXXX";
+TempDir::TempDir(const std::string& prefix)
+    // Under the build tree, not /tmp: /tmp may be mounted nosuid, which the setuid test needs.
+    : TempDir(prefix, std::filesystem::current_path().string()) {}
+
+TempDir::TempDir(const std::string& prefix, const std::string& base) {
+  std::string tmpl = base + "/" + prefix + "-XXXXXX";
   char* p = ::mkdtemp(tmpl.data());
   REQUIRE(p != nullptr);
   path_ = p;

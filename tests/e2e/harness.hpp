@@ -45,6 +45,8 @@ bool is_root();
 class TempDir {
  public:
   explicit TempDir(const std::string& prefix = "unroot-e2e");
+  /// Under `base` (e.g. "/dev/shm" for a tmpfs) instead of the current directory.
+  TempDir(const std::string& prefix, const std::string& base);
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
@@ -66,6 +68,16 @@ struct EtcFixture {
 std::map<std::string, std::string> parse_probe(const std::string& out);
 
 std::string unroot_bin();
+/// A copy of the file at `path` in a directory every user can read (made once per run, removed
+/// at exit), for programs the tests run as an unprivileged user.
+std::string reachable(const std::string& path);
+/// UNROOT_TEST_RUNNER split into words, its program resolved on PATH (empty: run natively). run()
+/// puts these words before every argument equal to unroot_bin(), so the same cases run a foreign
+/// build under an emulator (UNROOT_TEST_RUNNER=qemu-aarch64-static UNROOT_BIN=unroot-linux-arm64).
+const std::vector<std::string>& test_runner();
+/// argv with test_runner()'s words before every argument equal to unroot_bin(): for a test that
+/// execs by itself instead of through run().
+std::vector<std::string> with_runner(const std::vector<std::string>& argv);
 std::string idprobe_bin();
 std::string fixtures_dir();
 std::string read_file(const std::string& path);

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -13,6 +14,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -51,8 +53,8 @@ void require_root() {
 }
 
 std::string basic_etc() { return fixtures_dir() + "/basic"; }
-std::string probe_bin() { return LISTEN_PROBE_BIN; }
-std::string server_js() { return NODE_SERVER_JS; }
+std::string probe_bin() { return e2e::reachable(LISTEN_PROBE_BIN); }
+std::string server_js() { return e2e::reachable(NODE_SERVER_JS); }
 
 // The node binary on this machine. CI installs Debian's nodejs when it is missing (.ci/run); a
 // missing node is a failure, not a skip, so the Node.js cases cannot silently vanish.
@@ -112,6 +114,7 @@ class Background {
   Background(std::vector<std::string> argv, std::vector<std::string> env,
              std::function<int()> setup = {}, bool listen_pid_self = false)
       : dir_("unroot-listen") {
+    argv = with_runner(argv);
     out_path_ = dir_.path() + "/out";
     err_path_ = dir_.path() + "/err";
     std::vector<char*> cargv;
@@ -358,11 +361,12 @@ class PrivateTmpfs {
   int cwd_ = -1;
 };
 
-// The attacker: attackprobe swaplink running as app (uid 1001, no groups) in the background.
+// The attacker: attackprobe swaplink (or swapsym) running as app (uid 1001, no groups) in the
+// background.
 class SwapLinkAttacker {
  public:
   SwapLinkAttacker(const std::string& dir, const std::string& name, const std::string& victim,
-                   int seconds) {
+                   int seconds, const char* mode = "swaplink") {
     int p[2];
     REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
     std::string bin = attackprobe_bin();
@@ -374,7 +378,7 @@ class SwapLinkAttacker {
           ::setresgid(kApp, kApp, kApp) != 0 || ::setresuid(kApp, kApp, kApp) != 0) {
         _exit(250);
       }
-      ::execl(bin.c_str(), bin.c_str(), "swaplink", dir.c_str(), name.c_str(), victim.c_str(),
+      ::execl(bin.c_str(), bin.c_str(), mode, dir.c_str(), name.c_str(), victim.c_str(),
               secs.c_str(), static_cast<char*>(nullptr));
       _exit(252);
     }
@@ -428,8 +432,9 @@ class SwapLinkAttacker {
 
 struct RaceOutcome {
   int attempts = 0;
-  int created = 0;  // runs that exited 0 and left the socket
-  int refused = 0;  // runs that exited 125 (unroot saw the swap and stopped)
+  int succeeded = 0;  // runs that exited 0
+  int created = 0;    // of those, runs whose socket was still at the name afterwards
+  int refused = 0;    // runs that exited 125 (unroot saw the swap and stopped)
   long ms = 0;
   long swaps = 0;
   std::map<std::string, int> refusals;  // unroot's error line, the path cut off -> count
@@ -470,6 +475,7 @@ RaceOutcome race_listen_chown(const std::string& base, int max_attempts, long ma
         break;
       }
       if (res.exit_code == 0) {
+        ++r.succeeded;
         if (::lstat(sock.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
           ++r.created;
           if (st.st_uid != kApp || st.st_gid != kApp || (st.st_mode & 07777) != 0660) {
@@ -503,13 +509,15 @@ RaceOutcome race_listen_chown(const std::string& base, int max_attempts, long ma
 }
 
 void check_race(const RaceOutcome& r) {
-  INFO("attempts " << r.attempts << ", created " << r.created << ", refused " << r.refused
-                   << ", swaps " << r.swaps << ", " << r.ms << " ms");
+  INFO("attempts " << r.attempts << ", succeeded " << r.succeeded << ", created " << r.created
+                   << ", refused " << r.refused << ", swaps " << r.swaps << ", " << r.ms << " ms");
   CHECK(r.victim_uid == 0);  // root's file was never handed to app
   CHECK(r.victim_gid == 0);
   CHECK(r.problems.empty());
-  CHECK(r.created > 0);  // the layout keeps working under attack
-  CHECK(r.swaps > 0);    // and the attacker really raced it
+  // The layout keeps working under attack: runs succeed (on a quiet machine the attacker may
+  // rename its link over every socket made, so none need still be there afterwards).
+  CHECK(r.succeeded > 0);
+  CHECK(r.swaps > 0);  // and the attacker really raced it
 }
 
 }  // namespace
@@ -988,6 +996,237 @@ TEST_CASE("a hard link renamed over the fresh unix socket never gets root's file
     TempDir dir("unroot-race");
     check_race(race_listen_chown(dir.path(), 2000, 20000));
   }
+}
+
+namespace {
+
+struct ProbeRaceOutcome {
+  int attempts = 0;
+  int created = 0;
+  int refused = 0;
+  int root_connections = 0;  // connections the root-only server accepted from a uid 0 peer
+  int other_connections = 0;
+  int denied_as_app = 0;  // runs whose probe followed app's symlink as app and was refused
+  long ms = 0;
+  long swaps = 0;
+  std::map<std::string, int> refusals;
+  std::string problems;
+};
+
+// Repeats `unroot --listen unix:BASE/app/app.sock app /bin/true`, with BASE/app owned by app,
+// while app exchanges its own stale socket at that name with a symlink to a socket that only
+// root can reach (BASE/rootonly 0700, the socket 0600), served by this process. Stops at
+// max_attempts, after max_ms, or as soon as the root-only server accepted a connection.
+ProbeRaceOutcome race_listen_probe(const std::string& base, int max_attempts, long max_ms) {
+  std::string root_only = base + "/rootonly";
+  std::string secret = root_only + "/secret.sock";
+  std::string app_dir = base + "/app";
+  std::string sock = app_dir + "/app.sock";
+  REQUIRE(::mkdir(root_only.c_str(), 0700) == 0);
+  REQUIRE(::mkdir(app_dir.c_str(), 0755) == 0);
+  REQUIRE(::chown(app_dir.c_str(), kApp, kApp) == 0);
+  int server = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  REQUIRE(server >= 0);
+  sockaddr_un sa = unix_addr(secret);
+  REQUIRE(::bind(server, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) == 0);
+  REQUIRE(::chmod(secret.c_str(), 0600) == 0);
+  REQUIRE(::listen(server, 128) == 0);
+
+  ProbeRaceOutcome r;
+  auto drain = [&] {
+    for (;;) {
+      int c = ::accept4(server, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) {
+        break;
+      }
+      struct ucred cred {};
+      socklen_t len = sizeof cred;
+      if (::getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.uid == 0) {
+        ++r.root_connections;
+      } else {
+        ++r.other_connections;
+      }
+      ::close(c);
+    }
+  };
+  RunOptions o;
+  o.etc_dir = basic_etc();
+  o.timeout_ms = 5000;
+  long start = now_ms();
+  {
+    SwapLinkAttacker attacker(app_dir, "app.sock", secret, static_cast<int>(max_ms / 1000) + 5,
+                              "swapsym");
+    while (r.attempts < max_attempts && now_ms() - start < max_ms) {
+      ++r.attempts;
+      auto res = run({unroot_bin(), "--listen", "unix:" + sock, "app", "/bin/true"}, o);
+      drain();
+      if (r.root_connections + r.other_connections > 0) {
+        break;
+      }
+      if (res.exit_code == 0) {
+        ++r.created;
+      } else if (res.exit_code == 125) {
+        ++r.refused;
+        std::size_t cut = res.err.rfind(sock);
+        ++r.refusals[cut == std::string::npos ? res.err : res.err.substr(cut + sock.size())];
+        if (res.err.find('\n') != res.err.size() - 1) {
+          r.problems += "not one line: " + res.err;
+        }
+        if (res.err.find("probe the existing socket " + sock +
+                         " as uid 1001: Permission "
+                         "denied") != std::string::npos) {
+          ++r.denied_as_app;
+        }
+      } else {
+        r.problems += "exit " + std::to_string(res.exit_code) + ": " + res.err;
+      }
+    }
+    r.swaps = attacker.stop();
+  }
+  drain();
+  ::close(server);
+  r.ms = now_ms() - start;
+  std::printf(
+      "listen probe race in %s: %d attempts, %d created, %d refused, %ld swaps, %ld ms, "
+      "%d root connections, %d probes denied to app\n",
+      base.c_str(), r.attempts, r.created, r.refused, r.swaps, r.ms, r.root_connections,
+      r.denied_as_app);
+  for (const auto& [why, n] : r.refusals) {
+    std::printf("  %d x PATH%s", n, why.c_str());
+  }
+  return r;
+}
+
+void check_probe_race(const ProbeRaceOutcome& r) {
+  INFO("attempts " << r.attempts << ", created " << r.created << ", refused " << r.refused
+                   << ", swaps " << r.swaps << ", " << r.ms << " ms");
+  CHECK(r.root_connections == 0);  // root never connected to the socket of app's choice
+  CHECK(r.other_connections == 0);
+  CHECK(r.problems.empty());
+  for (const auto& [why, n] : r.refusals) {
+    CHECK_THAT(why, !Catch::Contains("in use by a running server"));  // nothing on secret.sock
+  }
+  CHECK(r.denied_as_app > 0);  // the attack reached the probe, which followed the link as app
+  CHECK(r.swaps > 0);
+}
+
+constexpr uid_t kEve = 1000;  // "node" in the fixture /etc: another user, not the target
+
+// A socket file nobody listens on at path, owned by uid:gid.
+void make_stale_socket(const std::string& path, uid_t uid, gid_t gid) {
+  int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(s >= 0);
+  sockaddr_un a = unix_addr(path);
+  REQUIRE(::bind(s, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+  ::close(s);
+  REQUIRE(::lchown(path.c_str(), uid, gid) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("a symlink exchanged for the stale unix socket never gets root's connect", "[.][root]") {
+  require_root();
+  // At most 2000 runs or 20 s per filesystem. The probe runs as app where app may rename
+  // entries, so it reaches only what app reaches itself.
+  SECTION("tmpfs") {
+    TempDir dir("unroot-race");
+    PrivateTmpfs fs(dir.path());
+    check_probe_race(race_listen_probe(dir.path(), 2000, 20000));
+  }
+  SECTION("disk") {
+    TempDir dir("unroot-race");
+    check_probe_race(race_listen_probe(dir.path(), 2000, 20000));
+  }
+}
+
+TEST_CASE("unix sockets in directories root must not write in for the target", "[.][root]") {
+  require_root();
+  TempDir dir("unroot-unix");
+  RunOptions o;
+  o.etc_dir = basic_etc();
+  o.env = server_env();
+  SECTION("another user's directory the target cannot write: refused, nothing created") {
+    std::string eve = dir.path() + "/eve";
+    REQUIRE(::mkdir(eve.c_str(), 0755) == 0);
+    REQUIRE(::chown(eve.c_str(), kEve, kEve) == 0);
+    std::string sock = eve + "/app.sock";
+    auto r = run({unroot_bin(), "--listen", "unix:" + sock, "app", "/bin/true"}, o);
+    CHECK(r.exit_code == 125);
+    CHECK(r.err == "unroot: --listen 'unix:" + sock + "': directory " + eve +
+                       " is owned by uid 1000 and not writable by the target\n");
+    CHECK(::access(sock.c_str(), F_OK) != 0);
+  }
+  SECTION("another user's stale socket in a sticky directory: refused and left alone") {
+    std::string sticky = dir.path() + "/tmp";
+    REQUIRE(::mkdir(sticky.c_str(), 0777) == 0);
+    REQUIRE(::chmod(sticky.c_str(), 01777) == 0);
+    std::string sock = sticky + "/app.sock";
+    make_stale_socket(sock, kEve, kEve);
+    auto r = run({unroot_bin(), "--listen", "unix:" + sock, "app", "/bin/true"}, o);
+    CHECK(r.exit_code == 125);
+    CHECK(r.err == "unroot: --listen 'unix:" + sock + "': " + sock +
+                       " is a socket of uid 1000; unroot removes only a stale socket of the "
+                       "target's or root's\n");
+    struct stat st {};
+    REQUIRE(::lstat(sock.c_str(), &st) == 0);
+    CHECK(S_ISSOCK(st.st_mode));
+    CHECK(st.st_uid == kEve);
+  }
+  SECTION("the target's own stale socket in a sticky directory: replaced") {
+    std::string sticky = dir.path() + "/tmp";
+    REQUIRE(::mkdir(sticky.c_str(), 0777) == 0);
+    REQUIRE(::chmod(sticky.c_str(), 01777) == 0);
+    std::string sock = sticky + "/app.sock";
+    make_stale_socket(sock, kApp, kApp);
+    REQUIRE(::chmod(sock.c_str(), 0660) == 0);
+    auto r = run({unroot_bin(), "--listen", "unix:" + sock, "app", probe_bin()}, o);
+    INFO("err: " << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains("listening=1 addr=" + sock + "\n"));
+  }
+}
+
+TEST_CASE("a default ACL on the unix socket directory is refused, nothing left", "[.][root]") {
+  require_root();
+  TempDir dir("unroot-acl");
+  PrivateTmpfs fs(dir.path());  // tmpfs with POSIX ACLs, private to this test
+  std::string d = dir.path() + "/run";
+  REQUIRE(::mkdir(d.c_str(), 0755) == 0);
+  // A default ACL whose mask keeps the new file's mode at 0660 while it grants uid 1000.
+  auto acl = run({"/usr/bin/setfacl", "-d", "-m", "u::rw,g::rw,o::-,u:1000:rw", d});
+  INFO("setfacl: " << acl.err);
+  REQUIRE(acl.exit_code == 0);
+  RunOptions o;
+  o.etc_dir = basic_etc();
+  std::string sock = d + "/app.sock";
+  auto r = run({unroot_bin(), "--listen", "unix:" + sock, "app", "/bin/true"}, o);
+  CHECK(r.exit_code == 125);
+  CHECK(r.err == "unroot: --listen 'unix:" + sock + "': " + sock +
+                     " was created with an access ACL (the directory has a default ACL) that "
+                     "can grant more than mode 660; removed it\n");
+  CHECK(::access(sock.c_str(), F_OK) != 0);
+}
+
+TEST_CASE("a working directory root cannot open says where to run unroot from", "[.][root]") {
+  require_root();
+  TempDir dir("unroot-cwd");
+  std::string closed = dir.path() + "/closed";
+  REQUIRE(::mkdir(closed.c_str(), 0000) == 0);
+  REQUIRE(::chown(closed.c_str(), kEve, kEve) == 0);
+  std::string sock = dir.path() + "/app.sock";
+  RunOptions o;
+  o.etc_dir = basic_etc();
+  o.cwd = closed;
+  o.child_setup = [] {  // root without CAP_DAC_*: the bounding set limits what exec gives
+    ::prctl(PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, 0, 0, 0);
+    ::prctl(PR_CAPBSET_DROP, CAP_DAC_READ_SEARCH, 0, 0, 0);
+  };
+  auto r = run({unroot_bin(), "--listen", "unix:" + sock, "app", "/bin/true"}, o);
+  CHECK(r.exit_code == 125);
+  CHECK(r.err == "unroot: --listen 'unix:" + sock +
+                     "': open the current directory: Permission denied; run unroot from a "
+                     "directory root can open (e.g. cd /)\n");
+  CHECK(::access(sock.c_str(), F_OK) != 0);
 }
 
 TEST_CASE("a user's symlink above the unix socket directory is refused", "[.][root]") {

@@ -30,3 +30,15 @@ TEST_CASE("read_small_file reads procfs files whose st_size is 0", "[sys]") {
   CHECK(f->text.find("\nUid:") != std::string::npos);
   CHECK(f->text.back() == '\n');
 }
+
+TEST_CASE("read_small_file reads a whole sysctl, newline included, even with a small cap",
+          "[sys]") {
+  // /proc/sys files have st_size 0 and answer only the first read(2): a short first read
+  // used to return "1" and then EOF.
+  auto f = unroot::read_small_file("/proc/sys/fs/protected_hardlinks", 64);
+  REQUIRE(f);
+  REQUIRE(f->exists);
+  CHECK((f->text == "0\n" || f->text == "1\n"));
+  auto tiny = unroot::read_small_file("/proc/sys/kernel/ostype", 2);
+  REQUIRE_FALSE(tiny);  // "Linux\n" is 6 bytes: refused, not cut to 2
+}

@@ -59,10 +59,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   caller.caps.effective = caller.caps.permitted = caller.caps.bounding = (1ull << 41) - 1;
   caller.caps.last_cap = 40;
   caller.pid = 1;
-  unroot::UserFile passwd{"/etc/passwd", passwd_text, true};
-  unroot::UserFile group{"/etc/group", group_text, true};
+  unroot::Facts facts;
+  facts.caller = caller;
+  facts.passwd_file = unroot::FileText{true, std::string(passwd_text)};
+  facts.group_file = unroot::FileText{true, std::string(group_text)};
 
-  auto plan = unroot::make_plan(opts, passwd, group, envp, caller);
+  auto plan = unroot::make_plan(opts, facts, envp);
   if (!plan) {
     PROPERTY(!plan.error().what.empty());
     return 0;

@@ -68,15 +68,29 @@ TEST_CASE("summary quotes the path it prints", "[chown_walk]") {
 }
 
 TEST_CASE("fd budget stays at least 2 even with a tiny open-file limit", "[chown_walk]") {
-  CHECK(dir_fd_budget(0, 1) == 2);
-  CHECK(dir_fd_budget(8, 1) == 2);
-  CHECK(dir_fd_budget(16, 4) == 2);
+  CHECK(dir_fd_budget(0) == 2);
+  CHECK(dir_fd_budget(8) == 2);
+  CHECK(dir_fd_budget(11) == 2);
 }
 
-TEST_CASE("fd budget is a quarter of the limit shared by workers, capped at 64", "[chown_walk]") {
-  CHECK(dir_fd_budget(64, 1) == 16);
-  CHECK(dir_fd_budget(64, 2) == 8);
-  CHECK(dir_fd_budget(1024, 1) == 64);
-  CHECK(dir_fd_budget(1048576, 4) == 64);
-  CHECK(dir_fd_budget(64, 0) == 16);  // 0 workers is treated as 1
+TEST_CASE("fd budget is a quarter of the limit, capped at 64", "[chown_walk]") {
+  CHECK(dir_fd_budget(12) == 3);
+  CHECK(dir_fd_budget(64) == 16);
+  CHECK(dir_fd_budget(256) == 64);
+  CHECK(dir_fd_budget(1024) == 64);
+  CHECK(dir_fd_budget(1048576) == 64);
+  CHECK(dir_fd_budget(UINT64_MAX) == 64);
+}
+
+TEST_CASE("summary counts the user's directories that were not entered", "[chown_walk]") {
+  ChownStats st;
+  st.entries = 4;
+  st.changed = 3;
+  st.user_dirs_not_entered = 1;
+  CHECK(chown_summary("/v", st, false) ==
+        "/v: 4 entries, 3 changed, 1 directory of the user not entered");
+  st.user_dirs_not_entered = 2;
+  st.mounts_skipped = 1;
+  CHECK(chown_summary("/v", st, false) ==
+        "/v: 4 entries, 3 changed, 1 mount skipped, 2 directories of the user not entered");
 }

@@ -44,7 +44,7 @@ TEST_CASE("a missing command reports 127 and hints at skipped relative entries",
   char* argv[] = {nullptr};
   char* envp[] = {nullptr};
   auto e = unroot::exec_command(p, argv, envp);
-  CHECK(e.exit_code == unroot::kExitNotFound);
-  CHECK_THAT(e.what, Catch::Contains("not found in PATH"));
-  CHECK_THAT(e.what, Catch::Contains("./definitely-not-a-command-xyz"));
+  CHECK(e.kind == unroot::ExecFailure::kNotFound);
+  CHECK_THAT(e.error.what, Catch::Contains("not found in PATH"));
+  CHECK_THAT(e.error.what, Catch::Contains("./definitely-not-a-command-xyz"));
 }

@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Unit tests for listen_addr: the --listen grammar and the socket-activation environment.
+#include <arpa/inet.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -221,6 +227,93 @@ TEST_CASE("[IPv6]:PORT is TCP, IPv6 only, on that address", "[listen_addr]") {
   CHECK(unroot::describe(accepted("[::]:80")) == "tcp [::]:80");
   CHECK(unroot::describe(accepted("[2001:DB8::a]:80")) == "tcp [2001:db8::a]:80");
   CHECK(accepted("[::]:80").family == Family::kIpv6);  // explicit [::] is not the dual-stack form
+}
+
+// --- the address formatter (our own, not inet_ntop) ------------------------------------------
+
+namespace {
+
+std::array<std::uint8_t, 16> v6(std::string_view text) {
+  std::array<std::uint8_t, 16> a{};
+  std::string buf(text);
+  REQUIRE(inet_pton(AF_INET6, buf.c_str(), a.data()) == 1);
+  return a;
+}
+
+std::string libc_v6_text(const std::array<std::uint8_t, 16>& a) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  REQUIRE(inet_ntop(AF_INET6, a.data(), buf, sizeof buf) != nullptr);
+  return buf;
+}
+
+}  // namespace
+
+TEST_CASE("IPv4 text is dotted decimal without leading zeros", "[listen_addr]") {
+  CHECK(unroot::ipv4_text({0, 0, 0, 0}) == "0.0.0.0");
+  CHECK(unroot::ipv4_text({127, 0, 0, 1}) == "127.0.0.1");
+  CHECK(unroot::ipv4_text({10, 100, 9, 255}) == "10.100.9.255");
+  CHECK(unroot::ipv4_text({255, 255, 255, 255}) == "255.255.255.255");
+}
+
+TEST_CASE("IPv6 text is RFC 5952's canonical form", "[listen_addr]") {
+  // RFC 5952 sections 4.1-4.3 and 5, with its own examples where it gives them.
+  const std::pair<std::string_view, std::string_view> vectors[] = {
+      {"::", "::"},
+      {"::1", "::1"},
+      {"1::", "1::"},
+      {"2001:db8:0:0:0:0:2:1", "2001:db8::2:1"},         // 4.2.1: the longest run
+      {"2001:0db8::0001", "2001:db8::1"},                // 4.1: no leading zeros
+      {"2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"},  // 4.2.2: never one zero word
+      {"2001:0:0:1:0:0:0:1", "2001:0:0:1::1"},           // 4.2.3: the longer run
+      {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},     // 4.2.3: the first of equal runs
+      {"2001:DB8::AbCd", "2001:db8::abcd"},              // 4.3: lowercase
+      {"0:0:1:0:0:0:0:0", "0:0:1::"},
+      {"1:0:0:0:0:0:0:0", "1::"},
+      {"0:1:2:3:4:5:6:7", "0:1:2:3:4:5:6:7"},
+      {"1:2:3:4:5:6:7:0", "1:2:3:4:5:6:7:0"},
+      {"fe80::1:0:0:0", "fe80::1:0:0:0"},  // equal runs: the first
+      {"fe80:0:0:1::", "fe80:0:0:1::"},
+      {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
+      {"::ffff:192.0.2.1", "::ffff:192.0.2.1"},  // 5: IPv4-mapped
+      {"::ffff:0.0.0.0", "::ffff:0.0.0.0"},
+      {"::ffff:0:0", "::ffff:0.0.0.0"},
+      {"::fffe:1.2.3.4", "::fffe:102:304"},  // not mapped: plain hex
+      {"1::ffff:1.2.3.4", "1::ffff:102:304"},
+  };
+  for (const auto& [in, want] : vectors) {
+    INFO(in);
+    CHECK(unroot::ipv6_text(v6(in)) == want);
+  }
+}
+
+TEST_CASE("IPv6 text agrees with the C library's inet_ntop on random addresses", "[listen_addr]") {
+  std::mt19937 rng(5952);  // fixed seed: a failure is reproducible
+  for (int n = 0; n < 20000; ++n) {
+    std::array<std::uint8_t, 16> a{};
+    // Words are zero half the time, so that runs of every length and position occur.
+    for (std::size_t w = 0; w < 8; ++w) {
+      if (rng() % 2 == 0) {
+        a[2 * w] = static_cast<std::uint8_t>(rng());
+        a[2 * w + 1] = static_cast<std::uint8_t>(rng());
+      }
+    }
+    if (n % 10 == 0) {  // and IPv4-mapped ones
+      a = {};
+      a[10] = a[11] = 0xff;
+      for (std::size_t i = 12; i < 16; ++i) {
+        a[i] = static_cast<std::uint8_t>(rng());
+      }
+    }
+    bool words0to5_zero =
+        std::all_of(a.begin(), a.begin() + 12, [](std::uint8_t b) { return b == 0; });
+    if (words0to5_zero && (a[12] | a[13]) != 0) {
+      // glibc shows these (deprecated IPv4-compatible, RFC 4291 2.5.5.1) as ::a.b.c.d; RFC 5952
+      // keeps the dotted form for IPv4-mapped only, as musl does.
+      continue;
+    }
+    INFO(libc_v6_text(a));
+    REQUIRE(unroot::ipv6_text(a) == libc_v6_text(a));
+  }
 }
 
 TEST_CASE("tcp:// and udp:// schemes take the same address forms", "[listen_addr]") {

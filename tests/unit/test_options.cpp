@@ -36,10 +36,10 @@ TEST_CASE("an unknown option is an error, never a user name", "[options]") {
 TEST_CASE("missing arguments are usage errors", "[options]") {
   auto none = Argv({}).parse();
   REQUIRE_FALSE(none);
-  CHECK(none.error().usage);
+  CHECK_THAT(none.error().what, Catch::Contains("(usage: unroot [OPTIONS] USER[:GROUP] COMMAND"));
   auto no_cmd = Argv({"nobody"}).parse();
   REQUIRE_FALSE(no_cmd);
-  CHECK(no_cmd.error().usage);
+  CHECK_THAT(no_cmd.error().what, Catch::StartsWith("missing COMMAND after"));
   CHECK_FALSE(Argv({"--listen"}).parse());
 }
 
@@ -92,4 +92,25 @@ TEST_CASE("the empty user-spec is a user-spec", "[options]") {
   auto r = a.parse();
   REQUIRE(r);
   CHECK(r->user_spec.empty());
+}
+
+TEST_CASE("--init-wait is strict whole seconds from 0 to 3600", "[options][init]") {
+  for (const char* bad : {"", "-1", "+1", " 1", "1 ", "1.5", "3601", "99999999999", "0x10", "1s"}) {
+    CAPTURE(bad);
+    auto r = Argv({"--init", "--init-wait", bad, "nobody", "id"}).parse();
+    REQUIRE_FALSE(r);
+    CHECK_THAT(r.error().what, Catch::Contains("--init-wait wants whole seconds from 0 to 3600"));
+  }
+  auto zero = Argv({"--init", "--init-wait=0", "nobody", "id"}).parse();
+  REQUIRE(zero);
+  CHECK(zero->init_wait == 0);
+  auto max = Argv({"--init", "--init-group", "--init-wait", "3600", "nobody", "id"}).parse();
+  REQUIRE(max);
+  CHECK(max->init);
+  CHECK(max->init_group);
+  CHECK(max->init_wait == 3600);
+  auto unset = Argv({"--init", "nobody", "id"}).parse();
+  REQUIRE(unset);
+  CHECK(unset->init_wait == -1);
+  CHECK_FALSE(unset->init_group);
 }
