@@ -23,6 +23,7 @@ enum class OptionId {
   kAllowNewPrivs,
 };
 
+// NOLINTNEXTLINE(clang-analyzer-optin.performance.Padding): fields in the order a row reads.
 struct OptionRow {
   OptionId id;
   std::string_view long_name;

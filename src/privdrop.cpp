@@ -287,7 +287,15 @@ Status compare_with_spec(const Caller& now, const DropSpec& spec) {
     return Ok{};  // target root keeps its capabilities
   }
   const CapState& caps = now.caps;
-  CapMask want = spec.how == Switch::kDrop ? spec.keep_caps : 0;
+  CapMask want = 0;
+  switch (spec.how) {
+    case Switch::kDrop:
+      want = spec.keep_caps;  // kept in every set but the bounding one; all else gone
+      break;
+    case Switch::kRootGroups:
+    case Switch::kNone:
+      break;  // a non-root target reached without a drop holds none at all
+  }
   if (caps.effective != want || caps.permitted != want || caps.inheritable != want ||
       caps.ambient != want) {
     return Error{"verify: capabilities left after the switch (effective " +
