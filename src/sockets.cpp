@@ -147,18 +147,6 @@ Result<Fd> bind_inet(const ListenSpec& spec, int backlog, const std::string& den
   return std::move(*fd);
 }
 
-// Splits a unix socket path into its directory and final name. listen_addr guarantees an
-// absolute path without empty, "." or ".." parts, not ending in '/'.
-struct UnixName {
-  std::string dir;
-  std::string base;
-};
-
-UnixName split_unix_path(const std::string& path) {
-  std::size_t slash = path.rfind('/');
-  return UnixName{slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
-}
-
 // The identity bind() creates the socket file with. Why create it as the target instead of
 // creating it as root and chowning it: a chown by name (fchownat(dir, name)) changes whatever
 // inode the name leads to at that moment, and whoever may rename entries in the directory (its
@@ -317,9 +305,8 @@ Result<int> probe_connect(const ListenSpec& spec, int fd, const sockaddr_un& sa,
   return err;
 }
 
-// Everything bind_unix does while the cwd is the checked directory.
-Result<Fd> bind_unix_here(const ListenSpec& spec, int backlog, SocketOwner owner, int dir_fd,
-                          const UnixName& name, bool absolute, const DirFacts& dir) {
+// The address the probe and bind use for the socket at name.base in the checked directory.
+sockaddr_un unix_address(const ListenSpec& spec, const UnixName& name, bool absolute) {
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
   // The kernel records exactly the sun_path text as the socket's address (getsockname(2),
@@ -332,115 +319,151 @@ Result<Fd> bind_unix_here(const ListenSpec& spec, int backlog, SocketOwner owner
   // needs /proc.)
   const std::string& text = absolute ? spec.path : name.base;
   std::memcpy(sa.sun_path, text.c_str(), text.size() + 1);  // ≤ 107 bytes: fits
+  return sa;
+}
 
+// Whether unroot may take the existing file `st` at the socket's name for a stale socket.
+Status check_existing(const ListenSpec& spec, const struct stat& st, SocketOwner owner,
+                      const DirFacts& dir) {
+  if (!S_ISSOCK(st.st_mode)) {
+    return fail_plain(spec, spec.path +
+                                " exists and is not a socket; unroot replaces only a "
+                                "stale socket file");
+  }
+  // Where others may have entries (sticky /tmp), root would remove a socket the target
+  // could not remove itself (the sticky bit, inode(7)); only the target's or root's own.
+  if (!dir.root_only && st.st_uid != owner.uid && st.st_uid != 0) {
+    return fail_plain(spec, spec.path + " is a socket of uid " + std::to_string(st.st_uid) +
+                                "; unroot removes only a stale socket of the target's or "
+                                "root's");
+  }
+  return Ok{};
+}
+
+// Connects to the existing socket and removes it when it is stale; refuses a live one.
+Status probe_stale(const ListenSpec& spec, int dir_fd, const UnixName& name, const sockaddr_un& sa,
+                   SocketOwner owner, const DirFacts& dir) {
+  // A socket file is stale when connecting is refused: no process listens on it any more
+  // (unix(7): ECONNREFUSED). A live one belongs to a running server: do not steal its path.
+  // Non-blocking, because connect() to a live server with a full backlog would otherwise
+  // block the container start; EAGAIN then also means "live".
+  //
+  // connect(2) follows a symlink at the final name, and clear_name's fstatat cannot pin the
+  // name: whoever may rename entries in the directory can exchange it for a symlink in
+  // between (renameat2(2) RENAME_EXCHANGE), and root would connect with full capabilities to
+  // any socket of its choice (a root-only one, docker.sock) and say in its error whether it
+  // exists. So unless only root can rename entries here, the probe runs as the target:
+  // fsuid/fsgid the target's, which clears CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the
+  // effective set (capabilities(7)), nothing raised, root's supplementary groups dropped. It
+  // then reaches only sockets the target could connect to itself. (Opening the name
+  // O_PATH|O_NOFOLLOW and connecting through /proc/self/fd/N would pin the inode, but needs
+  // /proc, and root would still connect with full capabilities to a socket hard-linked in.)
+  int raw = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (raw < 0) {
+    return fail(spec, "socket");
+  }
+  Fd probe(raw);
+  Result<int> probed = probe_connect(spec, probe.get(), sa, owner, dir.root_only);
+  if (!probed) {
+    return probed.error();
+  }
+  int err = *probed;
+  if (err == 0 || err == EAGAIN) {
+    return Error{"--listen '" + spec.arg + "': " + spec.path + " is in use by a running server",
+                 EADDRINUSE};
+  }
+  if (err != ECONNREFUSED && err != ENOENT) {
+    errno = err;
+    return fail(spec, "probe the existing socket",
+                dir.root_only ? spec.path : spec.path + " as uid " + std::to_string(owner.uid));
+  }
+  // Through dir_fd: whatever the name holds now is removed from the checked directory only
+  // (unlinkat(2) never follows a symlink, and refuses a directory without AT_REMOVEDIR).
+  if (err == ECONNREFUSED && ::unlinkat(dir_fd, name.base.c_str(), 0) != 0 && errno != ENOENT) {
+    return fail(spec, "remove the stale socket", spec.path);
+  }
+  return Ok{};
+}
+
+// Makes the name free for bind: nothing there, or a stale socket unroot may remove.
+Status clear_name(const ListenSpec& spec, int dir_fd, const UnixName& name, const sockaddr_un& sa,
+                  SocketOwner owner, const DirFacts& dir) {
   struct stat st {};
   if (::fstatat(dir_fd, name.base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
-    if (!S_ISSOCK(st.st_mode)) {
-      return fail_plain(spec, spec.path +
-                                  " exists and is not a socket; unroot replaces only a "
-                                  "stale socket file");
+    if (auto s = check_existing(spec, st, owner, dir); !s) {
+      return s.error();
     }
-    // Where others may have entries (sticky /tmp), root would remove a socket the target
-    // could not remove itself (the sticky bit, inode(7)); only the target's or root's own.
-    if (!dir.root_only && st.st_uid != owner.uid && st.st_uid != 0) {
-      return fail_plain(spec, spec.path + " is a socket of uid " + std::to_string(st.st_uid) +
-                                  "; unroot removes only a stale socket of the target's or "
-                                  "root's");
-    }
-    // A socket file is stale when connecting is refused: no process listens on it any more
-    // (unix(7): ECONNREFUSED). A live one belongs to a running server: do not steal its path.
-    // Non-blocking, because connect() to a live server with a full backlog would otherwise
-    // block the container start; EAGAIN then also means "live".
-    //
-    // connect(2) follows a symlink at the final name, and the fstatat above cannot pin the
-    // name: whoever may rename entries in the directory can exchange it for a symlink in
-    // between (renameat2(2) RENAME_EXCHANGE), and root would connect with full capabilities to
-    // any socket of its choice (a root-only one, docker.sock) and say in its error whether it
-    // exists. So unless only root can rename entries here, the probe runs as the target:
-    // fsuid/fsgid the target's, which clears CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the
-    // effective set (capabilities(7)), nothing raised, root's supplementary groups dropped. It
-    // then reaches only sockets the target could connect to itself. (Opening the name
-    // O_PATH|O_NOFOLLOW and connecting through /proc/self/fd/N would pin the inode, but needs
-    // /proc, and root would still connect with full capabilities to a socket hard-linked in.)
-    int raw = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (raw < 0) {
-      return fail(spec, "socket");
-    }
-    Fd probe(raw);
-    Result<int> probed = probe_connect(spec, probe.get(), sa, owner, dir.root_only);
-    if (!probed) {
-      return probed.error();
-    }
-    int err = *probed;
-    if (err == 0 || err == EAGAIN) {
-      return Error{"--listen '" + spec.arg + "': " + spec.path + " is in use by a running server",
-                   EADDRINUSE};
-    }
-    if (err != ECONNREFUSED && err != ENOENT) {
-      errno = err;
-      return fail(spec, "probe the existing socket",
-                  dir.root_only ? spec.path : spec.path + " as uid " + std::to_string(owner.uid));
-    }
-    // Through dir_fd: whatever the name holds now is removed from the checked directory only
-    // (unlinkat(2) never follows a symlink, and refuses a directory without AT_REMOVEDIR).
-    if (err == ECONNREFUSED && ::unlinkat(dir_fd, name.base.c_str(), 0) != 0 && errno != ENOENT) {
-      return fail(spec, "remove the stale socket", spec.path);
-    }
-  } else if (errno != ENOENT) {
+    return probe_stale(spec, dir_fd, name, sa, owner, dir);
+  }
+  if (errno != ENOENT) {
     return fail(spec, "stat", spec.path);
   }
+  return Ok{};
+}
 
+// The error for a bind as the target that failed with bind_errno.
+Error bind_refused(const ListenSpec& spec, SocketOwner owner, const DirFacts& dir,
+                   bool had_dac_override, int bind_errno) {
+  if (bind_errno == EACCES && !dir.root_only) {
+    return fail_plain(spec, "directory " + dir.path + " is owned by uid " +
+                                std::to_string(dir.uid) + " and not writable by the target");
+  }
+  if (bind_errno == EACCES && !had_dac_override) {
+    return Error{"--listen '" + spec.arg + "': bind " + spec.path + " as " +
+                     std::to_string(owner.uid) + ":" + std::to_string(owner.gid) +
+                     ": missing capability CAP_DAC_OVERRIDE; add it or make the directory "
+                     "writable by that user",
+                 bind_errno};
+  }
+  errno = bind_errno;
+  return fail(spec, "bind", spec.path);
+}
+
+// A new unix socket bound at sa as the target (AsTarget), so its file is born the target's.
+Result<Fd> bind_as_target(const ListenSpec& spec, int dir_fd, const UnixName& name,
+                          const sockaddr_un& sa, SocketOwner owner, const DirFacts& dir) {
   int raw = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (raw < 0) {
     return fail(spec, "socket");
   }
   Fd fd(raw);
-  {
-    auto as_target = AsTarget::enter(owner);
-    if (!as_target) {
-      return as_target.error();
-    }
-    // The file gets 0777 & ~umask at bind time (unix(7)). Setting the umask around bind makes
-    // it 0660 from the first instant, whatever umask unroot inherited.
-    mode_t old_mask = ::umask(0117);
-    int rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
-    int bind_errno = errno;
-    // Only in root's own directory (root-owned /run, a root-only directory): there the
-    // target may not create files because root has not made a place for it, and root creating
-    // the name for it is what --listen asks. In another user's directory the refusal is that
-    // user's decision, which root must not override.
-    if (rc != 0 && bind_errno == EACCES && dir.root_only && as_target->raise_dac_override()) {
-      rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
-      bind_errno = errno;
-    }
-    ::umask(old_mask);
-    bool restored = as_target->leave();
-    if (!restored) {
-      // Never go on with half of root's identity: remove what bind made (if it did) and stop.
-      if (rc == 0) {
-        ::unlinkat(dir_fd, name.base.c_str(), 0);
-      }
-      return Error{"--listen '" + spec.arg +
-                   "': could not restore root's filesystem ids and capabilities after bind"};
-    }
-    if (rc != 0) {
-      if (bind_errno == EACCES && !dir.root_only) {
-        return fail_plain(spec, "directory " + dir.path + " is owned by uid " +
-                                    std::to_string(dir.uid) + " and not writable by the target");
-      }
-      if (bind_errno == EACCES && !as_target->had_dac_override()) {
-        return Error{"--listen '" + spec.arg + "': bind " + spec.path + " as " +
-                         std::to_string(owner.uid) + ":" + std::to_string(owner.gid) +
-                         ": missing capability CAP_DAC_OVERRIDE; add it or make the directory "
-                         "writable by that user",
-                     bind_errno};
-      }
-      errno = bind_errno;
-      return fail(spec, "bind", spec.path);
-    }
+  auto as_target = AsTarget::enter(owner);
+  if (!as_target) {
+    return as_target.error();
   }
-  // Read-only check of what bind made. Fail closed: a set-group-ID directory gives the file
-  // its own group (inode(7)), which would let that group connect; then remove our socket.
+  // The file gets 0777 & ~umask at bind time (unix(7)). Setting the umask around bind makes
+  // it 0660 from the first instant, whatever umask unroot inherited.
+  mode_t old_mask = ::umask(0117);
+  int rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+  int bind_errno = errno;
+  // Only in root's own directory (root-owned /run, a root-only directory): there the
+  // target may not create files because root has not made a place for it, and root creating
+  // the name for it is what --listen asks. In another user's directory the refusal is that
+  // user's decision, which root must not override.
+  if (rc != 0 && bind_errno == EACCES && dir.root_only && as_target->raise_dac_override()) {
+    rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+    bind_errno = errno;
+  }
+  ::umask(old_mask);
+  bool restored = as_target->leave();
+  if (!restored) {
+    // Never go on with half of root's identity: remove what bind made (if it did) and stop.
+    if (rc == 0) {
+      ::unlinkat(dir_fd, name.base.c_str(), 0);
+    }
+    return Error{"--listen '" + spec.arg +
+                 "': could not restore root's filesystem ids and capabilities after bind"};
+  }
+  if (rc != 0) {
+    return bind_refused(spec, owner, dir, as_target->had_dac_override(), bind_errno);
+  }
+  return fd;
+}
+
+// Read-only check of what bind made. Fail closed: a set-group-ID directory gives the file
+// its own group (inode(7)), which would let that group connect; then remove our socket.
+Status check_created(const ListenSpec& spec, int dir_fd, const UnixName& name, SocketOwner owner) {
+  struct stat st {};
   if (::fstatat(dir_fd, name.base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     return fail(spec, "stat", spec.path);
   }
@@ -457,6 +480,11 @@ Result<Fd> bind_unix_here(const ListenSpec& spec, int backlog, SocketOwner owner
                   std::to_string(st.st_mode & 7) + " instead of " + std::to_string(owner.gid) +
                   " and 660 (a set-group-ID directory?); removed it");
   }
+  return Ok{};
+}
+
+// Refuses (and removes) our new socket when it carries an access ACL.
+Status check_no_acl(const ListenSpec& spec, int dir_fd, const UnixName& name) {
   // A default ACL on the directory replaces the umask for new files (acl(5), "Object creation
   // and default ACLs"): the socket can get an extended access ACL granting other users or
   // groups while its mode still reads 0660. An ACL equal to the mode is not stored, so any
@@ -474,14 +502,41 @@ Result<Fd> bind_unix_here(const ListenSpec& spec, int backlog, SocketOwner owner
     ::unlinkat(dir_fd, name.base.c_str(), 0);
     return e;
   }
-  if (::listen(fd.get(), backlog) != 0) {
-    return fail(spec, "listen", spec.path);
-  }
-  return fd;
+  return Ok{};
 }
 
-Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner, Fd* dir_out) {
-  UnixName name = split_unix_path(spec.path);
+// Everything bind_unix does while the cwd is the checked directory.
+Result<Fd> bind_unix_here(const ListenSpec& spec, int backlog, SocketOwner owner, int dir_fd,
+                          const UnixName& name, bool absolute, const DirFacts& dir) {
+  sockaddr_un sa = unix_address(spec, name, absolute);
+  if (auto s = clear_name(spec, dir_fd, name, sa, owner, dir); !s) {
+    return s.error();
+  }
+  Result<Fd> fd = bind_as_target(spec, dir_fd, name, sa, owner, dir);
+  if (!fd) {
+    return fd.error();
+  }
+  if (auto s = check_created(spec, dir_fd, name, owner); !s) {
+    return s.error();
+  }
+  if (auto s = check_no_acl(spec, dir_fd, name); !s) {
+    return s.error();
+  }
+  if (::listen(fd->get(), backlog) != 0) {
+    return fail(spec, "listen", spec.path);
+  }
+  return std::move(*fd);
+}
+
+// The directory a unix socket goes in, opened and checked.
+struct SocketDirFd {
+  Fd fd;
+  bool root_only_walk = false;  // open_path_carefully's CarefulPath::root_only_walk
+  uid_t uid = 0;
+  SocketDir kind = SocketDir::kUnguarded;
+};
+
+Result<SocketDirFd> open_socket_dir(const ListenSpec& spec, const UnixName& name) {
   // Resolved like --chown PATH: a symlink above the socket that a non-root user could have
   // planted (ln -s /root-only /data/run) would otherwise make root remove and create sockets
   // in a directory of the user's choosing. The probe, the stale-file removal and the bind all
@@ -491,26 +546,40 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner, Fd*
   if (!opened) {
     return opened.error();
   }
-  Fd dir_fd = std::move(opened->fd);
+  SocketDirFd dir{std::move(opened->fd), opened->root_only_walk};
   struct stat dst {};
-  if (::fstat(dir_fd.get(), &dst) != 0) {
+  if (::fstat(dir.fd.get(), &dst) != 0) {
     return fail(spec, "stat", name.dir);
   }
   if (!S_ISDIR(dst.st_mode)) {
     errno = ENOTDIR;
     return fail(spec, "open directory", name.dir);
   }
-  // Group or others who may rename entries could swap the stale socket for something else
-  // between the probe and the removal, or take the name. In a sticky directory (/tmp) an entry
-  // can be renamed or removed only by its own owner and by the directory's owner (inode(7)):
-  // others cannot touch the target's socket, and the probe and the removal below do not trust
-  // the name either way.
-  if ((dst.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (dst.st_mode & S_ISVTX) == 0) {
-    return fail_plain(spec, "directory " + name.dir +
-                                " is writable by group or others without the sticky bit; "
-                                "unroot will not create a socket there as root");
+  dir.uid = dst.st_uid;
+  dir.kind = classify_socket_dir(dst.st_uid, dst.st_mode);
+  switch (dir.kind) {
+    case SocketDir::kUnguarded:
+      // Group or others who may rename entries could swap the stale socket for something
+      // else between the probe and the removal, or take the name. In a sticky directory (/tmp)
+      // an entry can be renamed or removed only by its own owner and by the directory's owner
+      // (inode(7)): others cannot touch the target's socket, and the probe and the removal do
+      // not trust the name either way.
+      return fail_plain(spec, "directory " + name.dir +
+                                  " is writable by group or others without the sticky bit; "
+                                  "unroot will not create a socket there as root");
+    case SocketDir::kRootOnly:
+    case SocketDir::kOwnerOrSticky:
+      break;
   }
+  return dir;
+}
 
+Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner, Fd* dir_out) {
+  UnixName name = split_unix_path(spec.path);
+  auto dir = open_socket_dir(spec, name);
+  if (!dir) {
+    return dir.error();
+  }
   // bind(2) resolves sun_path against the cwd: enter the checked directory, and come back to
   // the cwd unroot was started in (held as an O_PATH fd, which fchdir(2) accepts).
   Fd old_cwd(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -519,22 +588,22 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner, Fd*
     return fail_plain(spec, std::string("open the current directory: ") + errno_text(err) +
                                 "; run unroot from a directory root can open (e.g. cd /)");
   }
-  if (::fchdir(dir_fd.get()) != 0) {
+  if (::fchdir(dir->fd.get()) != 0) {
     return fail(spec, "enter directory", name.dir);
   }
-  DirFacts facts{name.dir, dst.st_uid, dst.st_uid == 0 && (dst.st_mode & (S_IWGRP | S_IWOTH)) == 0};
+  DirFacts facts{name.dir, dir->uid, only_root_writes(dir->kind)};
   Result<Fd> fd =
-      bind_unix_here(spec, backlog, owner, dir_fd.get(), name, opened->root_only_walk, facts);
+      bind_unix_here(spec, backlog, owner, dir->fd.get(), name, dir->root_only_walk, facts);
   if (::fchdir(old_cwd.get()) != 0) {
     int err = errno;
     Error e{"--listen '" + spec.arg + "': return to the working directory", err};
     if (fd) {
-      ::unlinkat(dir_fd.get(), name.base.c_str(), 0);
+      ::unlinkat(dir->fd.get(), name.base.c_str(), 0);
     }
     return e;
   }
   if (fd) {
-    *dir_out = std::move(dir_fd);
+    *dir_out = std::move(dir->fd);
   }
   return fd;
 }
@@ -552,6 +621,33 @@ Result<Fd> bind_one(const ListenSpec& spec, int backlog, SocketOwner owner,
 }
 
 }  // namespace
+
+UnixName split_unix_path(const std::string& path) {
+  std::size_t slash = path.rfind('/');
+  return UnixName{slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
+}
+
+SocketDir classify_socket_dir(uid_t owner, mode_t mode) {
+  bool others_write = (mode & (S_IWGRP | S_IWOTH)) != 0;
+  if (others_write && (mode & S_ISVTX) == 0) {
+    return SocketDir::kUnguarded;
+  }
+  if (owner == 0 && !others_write) {
+    return SocketDir::kRootOnly;
+  }
+  return SocketDir::kOwnerOrSticky;
+}
+
+bool only_root_writes(SocketDir dir) {
+  switch (dir) {
+    case SocketDir::kRootOnly:
+      return true;
+    case SocketDir::kOwnerOrSticky:
+    case SocketDir::kUnguarded:
+      return false;
+  }
+  __builtin_unreachable();
+}
 
 Result<std::vector<Fd>> bind_listen_sockets(const std::vector<ListenSpec>& specs, int backlog,
                                             SocketOwner owner, const std::string& denied_hint) {

@@ -14,6 +14,31 @@
 
 namespace unroot {
 
+/// A unix socket path split into its directory and final name.
+struct UnixName {
+  std::string dir;
+  std::string base;
+};
+
+/// Splits a --listen unix path as listen_addr accepts it (absolute, without empty, "." or ".."
+/// parts, not ending in '/'): "/run/app/app.sock" gives "/run/app" and "app.sock", "/x.sock"
+/// gives "/" and "x.sock".
+UnixName split_unix_path(const std::string& path);
+
+/// Who may add, rename or remove entries in the directory a unix socket goes in.
+enum class SocketDir {
+  kRootOnly,       // root's and writable by nobody else: only root
+  kOwnerOrSticky,  // a user's, or writable by group or others with the sticky bit
+  kUnguarded,      // writable by group or others without the sticky bit: refused
+};
+
+/// Classifies the checked directory from its owner and mode (fstat of the directory fd).
+SocketDir classify_socket_dir(uid_t owner, mode_t mode);
+
+/// True for kRootOnly: the stale-socket probe may run as root and a bind the target is refused
+/// may be retried with CAP_DAC_OVERRIDE. Everywhere else both act as the target only.
+bool only_root_writes(SocketDir dir);
+
 /// Who gets the unix socket files.
 struct SocketOwner {
   uid_t uid = 0;
