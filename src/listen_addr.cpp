@@ -428,11 +428,23 @@ std::string address_text(const ListenSpec& spec) {
   return {};
 }
 
-std::string describe(const ListenSpec& spec) {
-  if (spec.transport == Transport::kUnix) {
-    return "unix " + spec.path;
+std::string_view transport_name(Transport t) {
+  switch (t) {
+    case Transport::kTcp:
+      return "tcp";
+    case Transport::kUdp:
+      return "udp";
+    case Transport::kUnix:
+      return "unix";
   }
-  std::string out = spec.transport == Transport::kTcp ? "tcp " : "udp ";
+  __builtin_unreachable();
+}
+
+std::string describe(const ListenSpec& spec) {
+  std::string out = std::string(transport_name(spec.transport)) + " ";
+  if (spec.transport == Transport::kUnix) {
+    return out + spec.path;
+  }
   std::string port = std::to_string(spec.port);
   out += address_text(spec) + ":" + port;
   if (spec.family == Family::kDualStack) {

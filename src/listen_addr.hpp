@@ -59,6 +59,9 @@ Result<ListenSpec> parse_listen(std::string_view arg);
 /// than kMaxListen arguments.
 Result<std::vector<ListenSpec>> parse_listen_all(const std::vector<std::string_view>& args);
 
+/// "tcp", "udp" or "unix".
+std::string_view transport_name(Transport t);
+
 /// The address as unroot shows it: "tcp [::]:80 (dual-stack)", "udp 127.0.0.1:53",
 /// "unix /run/app.sock". Used by --dry-run and --verbose.
 std::string describe(const ListenSpec& spec);

@@ -39,6 +39,19 @@ Error fail_plain(const ListenSpec& spec, const std::string& why) {
   return Error{"--listen '" + spec.arg + "': " + why};
 }
 
+int address_family(Family f) {
+  switch (f) {
+    case Family::kIpv4:
+      return AF_INET;
+    case Family::kDualStack:  // [::] with IPV6_V6ONLY=0
+    case Family::kIpv6:
+      return AF_INET6;
+    case Family::kUnix:
+      return AF_UNIX;
+  }
+  __builtin_unreachable();
+}
+
 int socket_type(Transport t) {
   switch (t) {
     case Transport::kTcp:
@@ -70,7 +83,7 @@ Result<Fd> inet_socket(const ListenSpec& spec, Family& family) {
     }
     family = Family::kIpv4;
   }
-  int raw = ::socket(family == Family::kIpv4 ? AF_INET : AF_INET6, type | SOCK_CLOEXEC, 0);
+  int raw = ::socket(address_family(family), type | SOCK_CLOEXEC, 0);
   if (raw < 0) {
     return fail(spec, "socket");
   }
@@ -108,8 +121,7 @@ int bind_address(const ListenSpec& spec, int fd, Family family, std::string& whe
       std::memcpy(&sa.sin_addr, spec.addr.data(), 4);
     } else {
       sa.sin_addr.s_addr = htonl(INADDR_ANY);
-      where = std::string(spec.transport == Transport::kTcp ? "tcp" : "udp") +
-              " 0.0.0.0:" + std::to_string(spec.port) + " (the kernel has no IPv6)";
+      where = std::string(transport_name(spec.transport)) + " 0.0.0.0:" + std::to_string(spec.port) + " (the kernel has no IPv6)";
     }
     return ::bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
   }
