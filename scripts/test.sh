@@ -7,7 +7,11 @@ cd "$(dirname "$0")/.."
 sh scripts/install-deps.sh cmake g++ make file binutils catch2 util-linux libcap2-bin iproute2 \
   strace fuse3 fuse-overlayfs acl
 # The musl build and scripts/bench.sh --quick: musl-tools, and the tools compared.
-sh scripts/install-deps.sh musl-tools gosu hyperfine time
+sh scripts/install-deps.sh musl-tools gosu hyperfine time gcc
+# lint, sanitize and fuzz (clang, its sanitizer runtimes, clang-tidy, cppcheck), the manifest
+# check (python3-yaml), and the container test (podman with runc, catatonit to compare --init).
+sh scripts/install-deps.sh clang-14 clang-tidy-14 cppcheck libclang-rt-14-dev python3 python3-yaml \
+  podman runc catatonit netavark debootstrap curl
 # The --listen/--keep-cap end-to-end cases run the real Node.js example server. Debian's nodejs
 # only when no node is on PATH (a machine may already have a newer one from elsewhere).
 command -v node >/dev/null 2>&1 || sh scripts/install-deps.sh nodejs
