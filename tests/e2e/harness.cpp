@@ -275,9 +275,25 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& opts) {
   return r;
 }
 
-TempDir::TempDir(const std::string& prefix)
-    // Under the build tree, not /tmp: /tmp may be mounted nosuid, which the setuid test needs.
-    : TempDir(prefix, std::filesystem::current_path().string()) {}
+// Where temporary trees go by default: under the build tree, not /tmp, because /tmp may be
+// mounted nosuid, which the setuid cases need, and is often a tmpfs, while the "disk" cases want
+// the disk. But the test users must reach the trees: a build tree below a directory others may
+// not search (a clone under /root, mode 0700) gives way to /var/tmp, on disk as well.
+std::string disk_temp_base() {
+  std::filesystem::path cwd = std::filesystem::current_path();
+  for (std::filesystem::path p = cwd; !p.empty(); p = p.parent_path()) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0 || (st.st_mode & S_IXOTH) == 0) {
+      return "/var/tmp";
+    }
+    if (p == p.root_path()) {
+      break;
+    }
+  }
+  return cwd.string();
+}
+
+TempDir::TempDir(const std::string& prefix) : TempDir(prefix, disk_temp_base()) {}
 
 TempDir::TempDir(const std::string& prefix, const std::string& base) {
   std::string tmpl = base + "/" + prefix + "-XXXXXX";

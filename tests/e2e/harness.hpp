@@ -41,6 +41,10 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& opts = {})
 
 bool is_root();
 
+/// A directory on disk that every test user can reach: the current (build) directory, or
+/// /var/tmp when a directory above it is closed to others (a clone under /root).
+std::string disk_temp_base();
+
 /// A temporary directory removed (recursively) at scope exit.
 class TempDir {
  public:

@@ -941,7 +941,7 @@ void exchange_race(const std::string& base) {
 
 TEST_CASE("a hard link or device node swapped in by RENAME_EXCHANGE is never handed over (disk)",
           "[.][root]") {
-  exchange_race(std::filesystem::current_path().string());
+  exchange_race(e2e::disk_temp_base());
 }
 
 TEST_CASE("a hard link or device node swapped in by RENAME_EXCHANGE is never handed over (tmpfs)",
