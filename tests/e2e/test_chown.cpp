@@ -829,7 +829,7 @@ TEST_CASE("an unreadable directory below PATH stops the walk with its path, exit
 
 namespace {
 
-std::string attackprobe_bin() { return ATTACKPROBE_BIN; }
+std::string attackprobe_bin() { return e2e::reachable(ATTACKPROBE_BIN); }
 
 // Starts `argv` as uid:gid (no supplementary groups), stdin/stdout/stderr on /dev/null: an
 // attacker running beside unroot. Returns its pid.

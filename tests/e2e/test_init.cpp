@@ -559,7 +559,7 @@ TEST_CASE("--init --listen: the Node example gets fd 3 and a LISTEN_PID naming i
   std::vector<std::string> env = kEnv;
   env.push_back("NODE_ENV=production");
   InNamespace ns(
-      unroot_cmd({"--init", "--listen", "http=127.0.0.1:80", "nobody", node_bin(), NODE_SERVER_JS}),
+      unroot_cmd({"--init", "--listen", "http=127.0.0.1:80", "nobody", node_bin(), e2e::reachable(NODE_SERVER_JS)}),
       env, true);
   // server.js takes fd 3 only when LISTEN_PID is its own PID; else it would listen on 8080.
   std::string resp = http_get_local("/probe");
