@@ -4,8 +4,8 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <algorithm>
 #include <string_view>
@@ -112,8 +112,11 @@ bool only_root_writes(const struct stat& dir) {
 
 // Why component by component: with PATH=/data/app/uploads and /data writable by the app, the
 // app could make "app" a link to /etc and have root act on /etc/uploads; and "vol/." or "vol/"
-// follows a link "vol" despite O_NOFOLLOW (open(2)). ".." needs no trust: it is never a
-// symlink, and the directory it leaves was itself reached through checked names.
+// follows a link "vol" despite O_NOFOLLOW (open(2)). ".." is never a symlink, but it names the
+// parent the directory has NOW, not the one it was found in: a user who owns (or may write) the
+// directory can move it elsewhere between our open of it and our open of "..", and "a/sub/../x"
+// then leads into any directory the user can write (a 1777 /tmp, say). So ".." is resolved only
+// after a directory only root can move (see the loop).
 Result<CarefulPath> open_path_carefully(const std::string& path, const std::string& what,
                                         const std::string& shown, bool follow_last,
                                         bool check_walk) {
@@ -151,6 +154,21 @@ Result<CarefulPath> open_path_carefully(const std::string& path, const std::stri
         out.root_only_walk = false;
       }
     }
+    if (name == "..") {
+      if (!know_dir()) {
+        return Error::from_errno().context("stat " + shown);
+      }
+      // Moving a directory to another parent rewrites its ".." entry and needs write
+      // permission on the directory itself (rename(2), EACCES; RENAME_EXCHANGE moves both):
+      // a root-owned directory that group and others may not write (ACL entries that allow
+      // writing show in the group bits, acl(5)) stays below the parent it was found in unless
+      // root moves it. /var/run -> ../run passes; "sub/.." after the user's own sub does not.
+      if (!only_root_writes(dir)) {
+        return Error{subject +
+                     ": refusing '..' after a directory a non-root user can move; name the real "
+                     "path"};
+      }
+    }
     Fd next(open_at(cur.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
     if (!next) {
       return Error::from_errno().context(subject);
@@ -179,8 +197,8 @@ Result<CarefulPath> open_path_carefully(const std::string& path, const std::stri
     }
     if (st.st_uid != 0 || !only_root_writes(dir)) {
       return Error{subject + ": refusing to follow the symlink '" + escape_bytes(name, true) +
-                       "' on the way, which a non-root user could have planted; name the real "
-                       "path"};
+                   "' on the way, which a non-root user could have planted; name the real "
+                   "path"};
     }
     if (++links > kMaxLinks) {
       return Error{subject, ELOOP};
