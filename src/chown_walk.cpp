@@ -545,12 +545,15 @@ constexpr KernelFs kKernelFilesystems[] = {
     {BINDERFS_SUPER_MAGIC, "binderfs"},
     {USBDEVICE_SUPER_MAGIC, "usbfs"},
     {OPENPROM_SUPER_MAGIC, "openpromfs"},
-    {0x6e667364, "nfsd"},            // NFSD_MAGIC ("nfsd"), fs/nfsd/nfsctl.c
-    {0x67596969, "rpc_pipefs"},      // RPCAUTH_GSSMAGIC, net/sunrpc/rpc_pipe.c
-    {XENFS_SUPER_MAGIC, "xenfs"},    // 0xabba1974
-    {0xa647361, "functionfs"},       // FUNCTIONFS_MAGIC, drivers/usb/gadget/function/f_fs.c
-    {0xaee71ee7, "gadgetfs"},        // GADGETFS_MAGIC, drivers/usb/gadget/legacy/inode.c
-    {0x726a77, "ipathfs"},           // IPATHFS_MAGIC, drivers/infiniband/hw/ipath/ipath_fs.c
+    {0x6e667364, "nfsd"},          // NFSD_MAGIC ("nfsd"), fs/nfsd/nfsctl.c
+    {0x67596969, "rpc_pipefs"},    // RPCAUTH_GSSMAGIC, net/sunrpc/rpc_pipe.c
+    {XENFS_SUPER_MAGIC, "xenfs"},  // 0xabba1974
+    {0xa647361, "functionfs"},     // FUNCTIONFS_MAGIC, drivers/usb/gadget/function/f_fs.c
+    {0xaee71ee7, "gadgetfs"},      // GADGETFS_MAGIC, drivers/usb/gadget/legacy/inode.c
+    // IPATHFS_MAGIC, drivers/infiniband/hw/ipath/ipath_fs.c; QIBFS_MAGIC (qib_fs.c) is the
+    // same. Not 0x00c0ffee, which linux/magic.h names HOSTFS_SUPER_MAGIC: UML's view of the
+    // host's files, data like any other.
+    {0x726a77, "ipathfs"},
     {0x687970, "hypfs"},             // HYPFS_MAGIC ("hyp"), arch/s390/hypfs/inode.c
     {0x76a9f425, "ocfs2_dlmfs"},     // DLMFS_MAGIC, fs/ocfs2/dlmfs/userdlm.h
     {AUTOFS_SUPER_MAGIC, "autofs"},  // 0x0187
