@@ -108,6 +108,13 @@ bool only_root_writes(const struct stat& dir) {
   return dir.st_uid == 0 && (dir.st_mode & (S_IWGRP | S_IWOTH)) == 0;
 }
 
+// Moving a directory to another parent rewrites its ".." entry and needs write permission on
+// the directory itself (rename(2), EACCES; RENAME_EXCHANGE moves both): a root-owned directory
+// that group and others may not write (ACL entries that allow writing show in the group bits,
+// acl(5)) stays below the parent it was found in unless root moves it. /var/run -> ../run
+// passes; "sub/.." after the user's own sub does not.
+bool only_root_can_move(const struct stat& dir) { return only_root_writes(dir); }
+
 }  // namespace
 
 // Why component by component: with PATH=/data/app/uploads and /data writable by the app, the
@@ -154,20 +161,9 @@ Result<CarefulPath> open_path_carefully(const std::string& path, const std::stri
         out.root_only_walk = false;
       }
     }
-    if (name == "..") {
-      if (!know_dir()) {
-        return Error::from_errno().context("stat " + shown);
-      }
-      // Moving a directory to another parent rewrites its ".." entry and needs write
-      // permission on the directory itself (rename(2), EACCES; RENAME_EXCHANGE moves both):
-      // a root-owned directory that group and others may not write (ACL entries that allow
-      // writing show in the group bits, acl(5)) stays below the parent it was found in unless
-      // root moves it. /var/run -> ../run passes; "sub/.." after the user's own sub does not.
-      if (!only_root_writes(dir)) {
-        return Error{subject +
-                     ": refusing '..' after a directory a non-root user can move; name the real "
-                     "path"};
-      }
+    if (name == ".." && !(know_dir() && only_root_can_move(dir))) {
+      return Error{subject + ": refusing '..' after a directory a non-root user can move; name " +
+                   "the real path"};
     }
     Fd next(open_at(cur.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
     if (!next) {
