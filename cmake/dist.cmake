@@ -23,4 +23,21 @@ add_custom_command(
   COMMENT "build/dist/unroot is ${_dist_from}, stripped"
   VERBATIM)
 add_custom_target(unroot-dist ALL DEPENDS "${UNROOT_DIST_BINARY}")
+# What was shipped and how it was linked, for scripts/release.sh to check the file against:
+# key=value lines, the unstripped link output last (scripts/check-binary.sh reads its symbols).
+if(UNROOT_HAVE_MUSL)
+  set(_dist_libc musl)
+  set(_dist_link static-pie)
+  set(_dist_unstripped "$<TARGET_FILE:unroot-musl>")
+else()
+  set(_dist_libc glibc)
+  string(REGEX REPLACE "^-" "" _dist_link "${UNROOT_GLIBC_LINK}")
+  set(_dist_unstripped "$<TARGET_FILE:unroot>.unstripped")
+endif()
+file(GENERATE OUTPUT "${CMAKE_BINARY_DIR}/dist/unroot.build" CONTENT
+"arch=${UNROOT_ARCH}
+libc=${_dist_libc}
+link=${_dist_link}
+unstripped=${_dist_unstripped}
+")
 message(STATUS "unroot: build/dist/unroot (what ships) is ${_dist_from}")

@@ -39,6 +39,16 @@ if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   unroot_musl_disable("the C++ compiler is ${CMAKE_CXX_COMPILER_ID}; the musl build uses GCC's libstdc++ headers and crt files")
   return()
 endif()
+if(UNROOT_ARCH_NO_MUSL)
+  unroot_musl_disable("${UNROOT_ARCH_NO_MUSL} (cmake/arch.cmake)")
+  return()
+endif()
+# A cross build names its architecture's wrapper (cmake/toolchains/*.cmake): the host's musl-gcc
+# would link the host's libc.a.
+if(CMAKE_CROSSCOMPILING AND NOT UNROOT_MUSL_GCC)
+  unroot_musl_disable("cross build without UNROOT_MUSL_GCC (the target's <triplet>-musl-gcc)")
+  return()
+endif()
 find_program(UNROOT_MUSL_GCC musl-gcc)
 if(NOT UNROOT_MUSL_GCC)
   unroot_musl_disable("musl-gcc not found (Debian: apt-get install musl-tools)")
@@ -145,7 +155,7 @@ target_compile_options(unroot-musl PRIVATE
 # (it would link Scrt1.o with no self-relocation), and the C driver would not compile C++.
 # -nostdlib keeps libstdc++.a (glibc-built) and glibc's libc.a out of the link.
 target_link_options(unroot-musl PRIVATE
-  -static-pie -nostdlib -nostartfiles -Wl,--gc-sections -Os -flto
+  -static-pie ${UNROOT_MUSL_LINK_EXTRA} -nostdlib -nostartfiles -Wl,--gc-sections -Os -flto
   "${UNROOT_MUSL_LIBDIR}/rcrt1.o" "${UNROOT_MUSL_LIBDIR}/crti.o" "${_crtbegin}")
 target_link_libraries(unroot-musl PRIVATE
   "${UNROOT_MUSL_LIBDIR}/libc.a" "${_libgcc}" "${_crtend}" "${UNROOT_MUSL_LIBDIR}/crtn.o")

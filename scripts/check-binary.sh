@@ -3,11 +3,15 @@
 # check-binary.sh: structural facts about a built unroot that must stay true. Run it on the
 # UNSTRIPPED binary (the symbol check needs the symbol table).
 #
-#   scripts/check-binary.sh [--single-threaded] [--max-stripped-size BYTES] BINARY
+#   scripts/check-binary.sh [--link static-pie|static] [--single-threaded] [--max-stripped-size BYTES] BINARY
 #
-# Checks, each because:
-#   - `file` says static-pie: static, so it runs in any image (scratch, distroless, busybox) and in
-#     the e2e chroot with no libc; PIE, so ASLR still applies to the process that runs as root.
+# Works on a binary of any architecture (readelf and nm read foreign ELF files). Checks, each
+# because:
+#   - static: no PT_INTERP program header and no DT_NEEDED entry (readelf; `file` alone is not
+#     trusted), so it runs in any image (scratch, distroless, busybox) and in a chroot with no
+#     libc;
+#   - PIE (ELF type DYN), unless --link static says this architecture's libc cannot link
+#     static-pie (cmake/arch.cmake): ASLR still applies to the process that runs as root.
 #   - GNU_RELRO and BIND_NOW: relocations are resolved at start and the GOT made read-only
 #     (ld(1) -z relro -z now); a write primitive cannot redirect a function pointer there.
 #   - GNU_STACK is not executable (ld(1) -z noexecstack).
@@ -24,12 +28,21 @@
 set -euo pipefail
 
 max_size=""
+link=static-pie
 single_threaded=0
 while (($#)); do
   case "$1" in
     --single-threaded)
       single_threaded=1
       shift
+      ;;
+    --link)
+      [[ $# -ge 2 && $2 =~ ^(static-pie|static)$ ]] || {
+        echo "check-binary.sh: --link needs static-pie or static" >&2
+        exit 2
+      }
+      link=$2
+      shift 2
       ;;
     --max-stripped-size)
       [[ $# -ge 2 && $2 =~ ^[0-9]+$ ]] || {
@@ -47,13 +60,14 @@ while (($#)); do
   esac
 done
 if [[ $# -ne 1 ]]; then
-  echo "usage: check-binary.sh [--single-threaded] [--max-stripped-size BYTES] BINARY" >&2
+  echo "usage: check-binary.sh [--link static-pie|static] [--single-threaded] [--max-stripped-size BYTES] BINARY" >&2
   exit 2
 fi
 bin=$1
-for tool in file readelf nm strip; do
+strip=${STRIP:-strip}  # a cross build's strip (the host's may not know the machine)
+for tool in readelf nm "$strip"; do
   command -v "$tool" > /dev/null || {
-    echo "check-binary.sh: '$tool' not found (Debian: apt-get install file binutils)" >&2
+    echo "check-binary.sh: '$tool' not found (Debian: apt-get install binutils)" >&2
     exit 2
   }
 done
@@ -69,14 +83,22 @@ fail() {
   failed=1
 }
 
-desc=$(file -b "$bin")
-if [[ $desc == *"static-pie linked"* ]]; then
-  pass "static-pie"
-else
-  fail "not static-pie: $desc"
-fi
-
 headers=$(readelf -lW "$bin")
+dynamic=$(readelf -dW "$bin")
+if grep -q '^ *INTERP ' <<< "$headers"; then
+  fail "not static: PT_INTERP $(grep -o 'interpreter: [^]]*' <<< "$headers")"
+elif grep -q '(NEEDED)' <<< "$dynamic"; then
+  fail "not static: needs $(grep '(NEEDED)' <<< "$dynamic" | grep -o '\[.*\]' | tr '\n' ' ')"
+else
+  pass "static (no PT_INTERP, no DT_NEEDED)"
+fi
+type=$(readelf -hW "$bin" | awk '$1 == "Type:" { print $2 }')
+case "$link:$type" in
+  static-pie:DYN) pass "PIE (ELF type DYN)" ;;
+  static:EXEC) pass "not PIE (ELF type EXEC), as --link static says" ;;
+  *) fail "ELF type $type, expected $([[ $link == static-pie ]] && echo DYN || echo EXEC) for $link" ;;
+esac
+
 if grep -q '^ *GNU_RELRO ' <<< "$headers"; then
   pass "GNU_RELRO"
 else
@@ -90,8 +112,12 @@ elif [[ $stack == *E* ]]; then
 else
   pass "GNU_STACK $stack"
 fi
-if readelf -dW "$bin" | grep -Eq '\(FLAGS\).*BIND_NOW|\(FLAGS_1\).*NOW'; then
+if grep -Eq '\(FLAGS\).*BIND_NOW|\(FLAGS_1\).*NOW' <<< "$dynamic"; then
   pass "BIND_NOW"
+elif [[ $link == static ]] && ! grep -q '^ *DYNAMIC ' <<< "$headers"; then
+  # No dynamic section at all: no loader and no lazy binding; libc applies its few IRELATIVE
+  # relocations itself before main.
+  pass "no dynamic section (nothing is bound lazily)"
 else
   fail "no BIND_NOW (link with -z now)"
 fi
@@ -130,7 +156,7 @@ fi
 if [[ -n $max_size ]]; then
   tmp=$(mktemp)
   trap 'rm -f "$tmp"' EXIT
-  strip --strip-all -o "$tmp" "$bin"
+  "$strip" --strip-all -o "$tmp" "$bin"
   size=$(stat -c %s "$tmp")
   if ((size <= max_size)); then
     pass "stripped size $size bytes <= $max_size"

@@ -10,6 +10,8 @@ done
 [ -z "$missing" ] && exit 0
 echo "install-deps: installing:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
+# A failed index (a mirror mid-sync, often only a foreign architecture's) must not stop the install:
+# apt-get install below fails by itself if a package it needs is really missing.
+apt-get update -q || echo "install-deps: apt-get update reported errors (above); installing anyway" >&2
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing

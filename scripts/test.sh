@@ -11,6 +11,9 @@ sh scripts/install-deps.sh musl-tools gosu hyperfine time
 # The --listen/--keep-cap end-to-end cases run the real Node.js example server. Debian's nodejs
 # only when no node is on PATH (a machine may already have a newer one from elsewhere).
 command -v node >/dev/null 2>&1 || sh scripts/install-deps.sh nodejs
+# The release architectures (cmake/release-tests.cmake): cross compilers, musl-dev:<arch> (adds
+# foreign dpkg architectures; why: scripts/install-cross.sh) and qemu-user-static.
+sh scripts/install-cross.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j2
 cd build

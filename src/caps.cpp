@@ -113,17 +113,26 @@ constexpr std::array<std::string_view, 41> kReach = {
     "sets the pids of new processes and reads other processes' memory maps (clone3(2) set_tid)",
 };
 
-// The only capabilities --keep-cap accepts: those whose reach ends at the command's own
-// sockets. No uid, file, process or host-wide setting of anyone else's comes within reach.
+// The only capabilities --keep-cap accepts: those that act on the network and nothing else.
+// No uid, file, process or host-wide setting outside the network comes within reach.
 constexpr std::array<int, 3> kKeepable = {
     // NET_BIND_SERVICE: bind(2) to ports below 1024 in the command's network namespace
     // (capabilities(7)); the reason this option exists. The one thing it takes from others is
     // a free low port, which root's services could have bound first.
     10,
-    // NET_RAW: raw and packet sockets, and binding for transparent proxying (capabilities(7),
-    // raw(7), packet(7)): ping, DHCP clients, traceroute. It reaches the network namespace's
-    // traffic, which it can read and forge, other processes' included (plain-text loopback
-    // traffic too), and nothing outside the network.
+    // NET_RAW: raw and packet sockets (raw(7), packet(7)): DHCP clients, traceroute, arping.
+    // It reaches the network namespace's traffic and how the kernel routes and filters it,
+    // nothing outside the network, but all of these:
+    // - AF_PACKET reads and forges every frame on the namespace's interfaces, other processes'
+    //   included (plain-text loopback traffic too), and spoofs ARP to the neighbours on a shared
+    //   bridge (the other containers); with docker's --network host, the host's whole network.
+    // - SO_MARK (socket(7); NET_RAW suffices since Linux 5.17) picks the socket's fwmark, which
+    //   firewall rules and policy routing (ip rule fwmark) key on: it gets past such rules.
+    // - IP_TRANSPARENT (ip(7)) binds addresses that are not local, forging the local address.
+    // - AF_PACKET is kernel code with a record of root exploits reached through this
+    //   capability: CVE-2016-8655, CVE-2017-7308, CVE-2020-14386.
+    // It stays on the list because the project allows capabilities that act on the network.
+    // ping needs none of it where net.ipv4.ping_group_range holds the user's group (icmp(7)).
     13,
     // NET_BROADCAST: capabilities(7) says "(Unused)"; the kernel checks it nowhere, so it
     // reaches nothing. Accepted so configurations that name it keep working.

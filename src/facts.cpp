@@ -48,37 +48,60 @@ constexpr std::size_t kMaxIdMapSize = 1u << 20;
 /// then the pidfd ioctl PIDFD_GET_USER_NAMESPACE (Linux 6.11) gives an nsfs descriptor whose
 /// inode is PROC_USER_INIT_INO (0xEFFFFFFD, include/linux/proc_ns.h) only for the initial
 /// namespace. Older kernels, a seccomp filter or a kernel without user namespaces: kUnknown.
-IdMaps user_namespace_without_proc() {
+KernelNs user_namespace_per_kernel() {
   constexpr unsigned long kPidfdGetUserNamespace = _IO(0xFF, 9);  // include/uapi/linux/pidfd.h
   constexpr ino_t kInitialUserNsIno = 0xEFFFFFFDu;
   long pidfd = ::syscall(SYS_pidfd_open, ::getpid(), 0u);
   if (pidfd < 0) {
-    return IdMaps::kUnknown;
+    return KernelNs::kUnknown;
   }
   Fd pid_fd(static_cast<int>(pidfd));
   int raw = ::ioctl(pid_fd.get(), kPidfdGetUserNamespace, 0);
   if (raw < 0) {
-    return IdMaps::kUnknown;
+    return KernelNs::kUnknown;
   }
   Fd ns(raw);
   struct stat st {};
   if (::fstat(ns.get(), &st) != 0) {
-    return IdMaps::kUnknown;
+    return KernelNs::kUnknown;
   }
-  return st.st_ino == kInitialUserNsIno ? IdMaps::kInitial : IdMaps::kHiddenUser;
+  return st.st_ino == kInitialUserNsIno ? KernelNs::kInitial : KernelNs::kNested;
+}
+
+IdMaps maps_per_kernel(KernelNs kernel) {
+  switch (kernel) {
+    case KernelNs::kInitial:
+      return IdMaps::kInitial;
+    case KernelNs::kNested:
+      return IdMaps::kHiddenUser;
+    case KernelNs::kUnknown:
+      return IdMaps::kUnknown;
+  }
+  __builtin_unreachable();
 }
 
 // The maps say what each id is in the parent user namespace; make_plan refuses a target that
 // is root there. /proc/self/uid_map is read relative to our own namespace, so its second field
 // is the parent's id (user_namespaces(7)). Any failure but ENOENT is an error: a map that
-// exists but cannot be read must not count as "no user namespace".
+// exists but cannot be read must not count as "no user namespace". The maps count only on
+// procfs: a chroot without /proc mounted may hold an image's own /proc/self/uid_map, a regular
+// file saying whatever its author likes ("0 0 4294967295"); that is no map at all, and the
+// kernel's own answer is asked instead.
+//
+// The maps show one level up only: in a namespace inside a namespace, "1001 5000 1" may be
+// harmless here while the outer map makes 5000 the host's uid 0. procfs answers for every level
+// at once: a sysctl directory outside net/ belongs to the initial namespace's root, and stat(2)
+// translates that owner into the reader's namespace (from_kuid_munged in proc_sys_getattr's
+// generic_fillattr), giving the inner uid and gid that are the host's root, or the overflow id
+// 65534 when none is (proc(5), user_namespaces(7)).
 Result<UserNamespace> read_user_namespace() {
   UserNamespace ns;
-  auto uid_map = read_small_file("/proc/self/uid_map", kMaxIdMapSize);
+  ns.kernel = user_namespace_per_kernel();
+  auto uid_map = read_procfs_file("/proc/self/uid_map", kMaxIdMapSize);
   if (!uid_map) {
     return uid_map.error();
   }
-  auto gid_map = read_small_file("/proc/self/gid_map", kMaxIdMapSize);
+  auto gid_map = read_procfs_file("/proc/self/gid_map", kMaxIdMapSize);
   if (!gid_map) {
     return gid_map.error();
   }
@@ -86,12 +109,15 @@ Result<UserNamespace> read_user_namespace() {
     return Error{"/proc/self/uid_map and /proc/self/gid_map: one exists, the other does not"};
   }
   if (!uid_map->exists) {
-    ns.maps = user_namespace_without_proc();
+    ns.maps = maps_per_kernel(ns.kernel);
     return ns;
   }
   ns.maps = IdMaps::kRead;
   ns.uid_map = std::move(uid_map->text);
   ns.gid_map = std::move(gid_map->text);
+  if (auto st = stat_on_procfs("/proc/sys/kernel"); st && S_ISDIR(st->st_mode)) {
+    ns.host_root = HostRoot{st->st_uid, st->st_gid};
+  }
   return ns;
 }
 

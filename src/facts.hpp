@@ -3,6 +3,8 @@
 // Reads only: no change to the process, the files or the sockets.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,9 +26,26 @@ enum class IdMaps {
   kHiddenUser,  // no map to read, and the kernel says this is not the initial user namespace
 };
 
+/// What the kernel says of this user namespace when asked without /proc (pidfd).
+enum class KernelNs {
+  kInitial,  // the initial user namespace
+  kNested,   // some other user namespace
+  kUnknown,  // the kernel cannot say (before Linux 6.11, or filtered)
+};
+
+/// The ids that are the initial namespace's root, as this namespace sees them.
+struct HostRoot {
+  std::uint32_t uid = 0, gid = 0;
+};
+
 struct UserNamespace {
   IdMaps maps = IdMaps::kInitial;
   std::string uid_map, gid_map;  // kRead: the maps' text, parsed by make_plan
+  /// Asked whatever the maps say, so make_plan can check that the two agree.
+  KernelNs kernel = KernelNs::kUnknown;
+  /// The owner of /proc/sys/kernel on procfs: the initial namespace's root at any depth of
+  /// nesting, or the overflow id 65534 when it is not mapped here. nullopt: no procfs there.
+  std::optional<HostRoot> host_root;
 };
 
 struct Facts {

@@ -25,6 +25,10 @@ using IdMap = std::vector<IdRange>;
 /// The kernel's limit on lines in one map since Linux 4.15 (user_namespaces(7)).
 inline constexpr std::size_t kMaxIdMapLines = 340;
 
+/// The id the kernel shows for one that is not mapped in the reader's namespace
+/// (/proc/sys/kernel/overflowuid and overflowgid, default 65534; user_namespaces(7)).
+inline constexpr std::uint32_t kOverflowId = 65534;
+
 /// Parses a map as the kernel prints it: "inside outside count" per line, blanks (spaces, tabs)
 /// around and between the fields, the last newline optional; empty text is an empty map (not
 /// written yet). Refused, naming the line: anything but three strict decimal numbers, a count

@@ -64,8 +64,32 @@ int print(const std::string& text) {
   return s ? 0 : report(s.error());
 }
 
+// The target architecture by its Debian name (the release files' names), from the compiler's
+// own macros, so a binary says what it is built for wherever it was copied to.
+constexpr const char* kArch =
+#if defined(__x86_64__)
+    "amd64";
+#elif defined(__aarch64__)
+    "arm64";
+#elif defined(__arm__) && defined(__ARM_PCS_VFP)
+    "armhf";
+#elif defined(__arm__)
+    "armel";
+#elif defined(__i386__)
+    "i386";
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    "ppc64el";
+#elif defined(__riscv) && __riscv_xlen == 64
+    "riscv64";
+#elif defined(__s390x__)
+    "s390x";
+#else
+    "unknown";
+#endif
+
 std::string version_text() {
   std::string v = std::string("unroot ") + UNROOT_VERSION + "\n";
+  v += std::string("arch: ") + kArch + "\n";
 #if defined(__clang__)
   v += "compiler: clang " __clang_version__ "\n";
 #elif defined(__GNUC__)

@@ -124,20 +124,11 @@ std::string started_as(const Caller& c) { return "started as uid " + std::to_str
 
 /// The first id of `ids` that is 0 in the parent user namespace, as a refusal.
 /// `gives` says what that id would give the command.
-std::optional<std::string> root_in_parent(std::string_view map_text, const char* map_file,
-                                          const char* kind, const char* gives,
-                                          const std::vector<std::uint32_t>& ids,
+std::optional<std::string> root_in_parent(const IdMap& map, const char* map_file, const char* kind,
+                                          const char* gives, const std::vector<std::uint32_t>& ids,
                                           const std::string& name) {
-  auto map = parse_id_map(map_text);
-  if (!map) {
-    return std::string(map_file) + " " + map.error().what + "; refusing to guess what user " +
-           name + " is outside this user namespace";
-  }
-  if (is_identity(*map)) {
-    return std::nullopt;  // every id is the host's own: a gid 0 asked for is plainly gid 0
-  }
   for (std::uint32_t id : ids) {
-    const IdRange* r = find_range(*map, id);
+    const IdRange* r = find_range(map, id);
     if (r != nullptr && outside_id(*r, id) == 0) {
       return "refusing user " + name + ": " + kind + " " + std::to_string(id) + " is " + kind +
              " 0 in the parent user namespace (" + map_file + " line '" + describe_range(*r) +
@@ -147,27 +138,111 @@ std::optional<std::string> root_in_parent(std::string_view map_text, const char*
   return std::nullopt;
 }
 
+/// The first id of `ids` that is `host_root`, the id procfs shows for the initial namespace's
+/// root, as a refusal. The overflow id is skipped: procfs shows it both when the host's root is
+/// not mapped here (then no id here is the host's root) and when it is mapped to that very id;
+/// the two look the same, so for that id only the one-level map check applies.
+std::optional<std::string> host_root_at_depth(std::uint32_t host_root, const char* kind,
+                                              const char* gives,
+                                              const std::vector<std::uint32_t>& ids,
+                                              const std::string& name) {
+  if (host_root == kOverflowId) {
+    return std::nullopt;
+  }
+  for (std::uint32_t id : ids) {
+    if (id != host_root) {
+      continue;
+    }
+    // Short on purpose: the musl build has a size budget, and docs/unroot.1 says the rest.
+    std::string why = "refusing user " + name;
+    why += ": ";
+    why += kind;
+    why += " " + std::to_string(id);
+    why += " is the host's ";
+    why += kind;
+    why += " 0 (it owns /proc/sys/kernel";
+    why += "), so the command would ";
+    why += gives;
+    why += "; map it to an unprivileged id";
+    return why;
+  }
+  return std::nullopt;
+}
+
+constexpr const char* kOwnsFiles = "own root's files";
+constexpr const char* kHasGroup = "have root's group on every file";
+
+/// The checks on maps read from procfs, in the order that names the most precise cause.
+std::optional<std::string> disguised_in_maps(const Identity& target, const UserNamespace& ns,
+                                             const std::string& name) {
+  // An empty map is one the runtime has not written yet. The kernel lets it be written once,
+  // at any time (user_namespaces(7)), so it could still say anything when the drop comes; and
+  // no legitimate run works without it (setgroups(2) and setresgid(2) fail with EINVAL).
+  for (auto [text, file] : {std::pair{&ns.uid_map, "/proc/self/uid_map"},
+                            std::pair{&ns.gid_map, "/proc/self/gid_map"}}) {
+    if (text->empty()) {
+      return std::string("user namespace maps not written yet (") + file + " is empty)";
+    }
+  }
+  auto uid_map = parse_id_map(ns.uid_map);
+  auto gid_map = parse_id_map(ns.gid_map);
+  for (auto [map, file] :
+       {std::pair{&uid_map, "/proc/self/uid_map"}, std::pair{&gid_map, "/proc/self/gid_map"}}) {
+    if (!*map) {
+      return std::string(file) + " " + map->error().what + "; refusing to guess what user " + name +
+             " is outside this user namespace";
+    }
+  }
+  // Each map that is the identity makes its ids the host's own: a gid 0 asked for is then
+  // plainly gid 0, as on the host.
+  bool uid_identity = is_identity(*uid_map);
+  bool gid_identity = is_identity(*gid_map);
+  if (uid_identity && gid_identity && ns.kernel == KernelNs::kNested) {
+    // Only the initial namespace, or one whose every ancestor maps all ids, shows these maps;
+    // the kernel saying otherwise means the two answers cannot both be right.
+    return "refusing user " + name +
+           ": the maps are the identity, but the kernel says this is a nested user namespace";
+  }
+  if (!uid_identity) {
+    if (auto r =
+            root_in_parent(*uid_map, "/proc/self/uid_map", "uid", kOwnsFiles, {target.uid}, name)) {
+      return r;
+    }
+  }
+  if (!gid_identity) {
+    if (auto r =
+            root_in_parent(*gid_map, "/proc/self/gid_map", "gid", kHasGroup, target.groups, name)) {
+      return r;
+    }
+  }
+  // No procfs at /proc/sys: the one-level check above is all there is.
+  if (ns.host_root && !uid_identity) {
+    if (auto r = host_root_at_depth(ns.host_root->uid, "uid", kOwnsFiles, {target.uid}, name)) {
+      return r;
+    }
+  }
+  if (ns.host_root && !gid_identity) {
+    return host_root_at_depth(ns.host_root->gid, "gid", kHasGroup, target.groups, name);
+  }
+  return std::nullopt;
+}
+
 /// A target other than root must not be root outside the user namespace either. Inside, the
 /// switch and its verification look normal (setresuid(0) fails, no capability is left), but the
-/// kernel checks file access and signals with the parent's ids (user_namespaces(7)): with
-/// uid_map "1001 0 1", uid 1001 is the host's uid 0 and owns every root file. A gid that is the
-/// parent's gid 0 gives root's group the same way, primary or supplementary. Target root is
-/// not checked: asking for root is asking for whatever root is here, which the caller already
-/// is, and unroot changes nothing it could hide.
+/// kernel checks file access and signals with the initial namespace's ids (user_namespaces(7)):
+/// with uid_map "1001 0 1", uid 1001 is the host's uid 0 and owns every root file, and so it is
+/// when a namespace further out makes the parent's id the host's root. A gid that is the host's
+/// gid 0 gives root's group the same way, primary or supplementary. Target root is not checked:
+/// asking for root is asking for whatever root is here, which the caller already is, and unroot
+/// changes nothing it could hide.
 std::optional<std::string> disguised_root(const Identity& target, const UserNamespace& ns,
                                           const std::string& name) {
   if (target.uid == 0) {
     return std::nullopt;
   }
   switch (ns.maps) {
-    case IdMaps::kRead: {
-      if (auto r = root_in_parent(ns.uid_map, "/proc/self/uid_map", "uid", "own root's files",
-                                  {target.uid}, name)) {
-        return r;
-      }
-      return root_in_parent(ns.gid_map, "/proc/self/gid_map", "gid",
-                            "have root's group on every file", target.groups, name);
-    }
+    case IdMaps::kRead:
+      return disguised_in_maps(target, ns, name);
     case IdMaps::kInitial:
     case IdMaps::kUnknown:
       // No /proc and a kernel (before 6.11, or filtered) that cannot say which namespace this
@@ -181,7 +256,6 @@ std::optional<std::string> disguised_root(const Identity& target, const UserName
   }
   __builtin_unreachable();
 }
-
 
 // Which switch, and every refusal of it.
 Switch plan_switch_kind(const UserSpec& spec, const Identity& target, const Caller& caller,

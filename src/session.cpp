@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <charconv>
 
 #include "plan.hpp"
@@ -36,17 +37,19 @@ sigset_t forwarded_signals() {
   return set;
 }
 
-long now_ms() {
+// Milliseconds on the monotonic clock; 64-bit on every architecture (time_t is 64-bit on
+// 32-bit musl, long is not).
+std::int64_t now_ms() {
   struct timespec ts {};
   (void)::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
 /// sigtimedwait for at most ms milliseconds: the signal, 0 on timeout, -1 on error (errno set).
-int wait_signal(const sigset_t& set, long ms) {
+int wait_signal(const sigset_t& set, std::int64_t ms) {
   struct timespec ts {};
-  ts.tv_sec = ms / 1000;
-  ts.tv_nsec = (ms % 1000) * 1000000;
+  ts.tv_sec = static_cast<time_t>(ms / 1000);
+  ts.tv_nsec = static_cast<long>((ms % 1000) * 1000000);
   siginfo_t info{};
   int sig = ::sigtimedwait(&set, &info, &ts);
   if (sig < 0 && (errno == EAGAIN || errno == EINTR)) {
@@ -134,7 +137,7 @@ bool kill_children(KillRest how) {
 Status end_the_rest(const SessionPlan& plan, pid_t child, const sigset_t& forward_set) {
   int ignored = 0;
   bool none_left = false;
-  long deadline = now_ms() + 1000L * plan.grace_seconds;
+  std::int64_t deadline = now_ms() + std::int64_t{1000} * plan.grace_seconds;
   for (;;) {
     auto r = reap_ended(child, &ignored, &none_left);
     if (!r) {
@@ -143,7 +146,7 @@ Status end_the_rest(const SessionPlan& plan, pid_t child, const sigset_t& forwar
     if (none_left) {
       return Ok{};
     }
-    long left = deadline - now_ms();
+    std::int64_t left = deadline - now_ms();
     if (left <= 0) {
       break;
     }
@@ -163,7 +166,7 @@ Status end_the_rest(const SessionPlan& plan, pid_t child, const sigset_t& forwar
   }
   // Killed processes may leave children of their own, which then come to us: kill again until
   // none is left. Bounded, so a process stuck in the kernel cannot keep us from exiting.
-  long kill_deadline = now_ms() + 10000;
+  std::int64_t kill_deadline = now_ms() + 10000;
   for (;;) {
     bool found = kill_children(plan.kill_rest);
     auto r = reap_ended(child, &ignored, &none_left);

@@ -3,8 +3,10 @@
 #include "sys.hpp"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 
 #include <algorithm>
@@ -19,9 +21,13 @@ Error too_large(const char* path, std::size_t max_size) {
   return Error{std::string(path) + " is larger than the " + limit + " that unroot reads"};
 }
 
-}  // namespace
+bool on_procfs(int fd) {
+  struct statfs sfs {};
+  return ::fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+}
 
-Result<FileText> read_small_file(const char* path, std::size_t max_size) {
+/// The descriptor for reading PATH, or an empty Fd when PATH does not exist.
+Result<Fd> open_for_reading(const char* path) {
   // O_NONBLOCK: opening a FIFO planted at /etc/passwd must not hang the container start
   // (open(2): a FIFO opened O_RDONLY blocks until a writer appears). O_NOCTTY: a tty planted
   // there must not become our controlling terminal.
@@ -31,11 +37,14 @@ Result<FileText> read_small_file(const char* path, std::size_t max_size) {
   } while (raw < 0 && errno == EINTR);
   if (raw < 0) {
     if (errno == ENOENT) {
-      return FileText{};
+      return Fd{};
     }
     return Error::from_errno().context("open " + std::string(path));
   }
-  Fd fd(raw);
+  return Fd(raw);
+}
+
+Result<FileText> read_whole(const Fd& fd, const char* path, std::size_t max_size) {
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
     return Error::from_errno().context("stat " + std::string(path));
@@ -79,6 +88,37 @@ Result<FileText> read_small_file(const char* path, std::size_t max_size) {
   }
   out.text.resize(got);
   return out;
+}
+
+}  // namespace
+
+Result<FileText> read_small_file(const char* path, std::size_t max_size) {
+  auto fd = open_for_reading(path);
+  if (!fd) {
+    return fd.error();
+  }
+  return *fd ? read_whole(*fd, path, max_size) : FileText{};
+}
+
+Result<FileText> read_procfs_file(const char* path, std::size_t max_size) {
+  auto fd = open_for_reading(path);
+  if (!fd) {
+    return fd.error();
+  }
+  return *fd && on_procfs(fd->get()) ? read_whole(*fd, path, max_size) : FileText{};
+}
+
+std::optional<struct stat> stat_on_procfs(const char* path) {
+  int raw = open_at(AT_FDCWD, path, O_PATH);
+  if (raw < 0) {
+    return std::nullopt;
+  }
+  Fd fd(raw);
+  struct stat st {};
+  if (!on_procfs(fd.get()) || ::fstat(fd.get(), &st) != 0) {
+    return std::nullopt;
+  }
+  return st;
 }
 
 void push_path_components(std::vector<std::string>& stack, std::string_view path) {

@@ -3,11 +3,13 @@
 // no printing: callers decide what a failure means.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -62,6 +64,15 @@ struct FileText {
 /// (exists=false). A FIFO, device, directory or socket is refused without blocking on it, and a
 /// larger file is refused with a message that states the limit.
 Result<FileText> read_small_file(const char* path, std::size_t max_size);
+
+/// read_small_file for a file the kernel writes: one that is not on procfs (fstatfs(2):
+/// PROC_SUPER_MAGIC), such as a regular file an image planted at /proc/self/uid_map in a chroot
+/// without procfs, counts as absent (exists=false).
+Result<FileText> read_procfs_file(const char* path, std::size_t max_size);
+
+/// fstat(2) of what PATH names (symlinks followed), if it is on procfs; nullopt when it is
+/// missing, elsewhere or cannot be stat'ed.
+std::optional<struct stat> stat_on_procfs(const char* path);
 
 /// What open_path_carefully found on the way to PATH.
 struct CarefulPath {

@@ -90,6 +90,46 @@ std::string reachable(const std::string& path) {
 }
 
 std::string idprobe_bin() { return reachable(IDPROBE_BIN); }
+
+const std::vector<std::string>& test_runner() {
+  static const std::vector<std::string> words = [] {
+    std::vector<std::string> w;
+    const char* env = std::getenv("UNROOT_TEST_RUNNER");
+    std::istringstream in(env != nullptr ? env : "");
+    for (std::string word; in >> word;) {
+      w.push_back(word);
+    }
+    if (!w.empty() && w[0].find('/') == std::string::npos) {
+      // execve does no PATH search; the emulator must be named by its path.
+      const char* path = std::getenv("PATH");
+      std::istringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
+      for (std::string dir; std::getline(dirs, dir, ':');) {
+        std::string candidate = dir + "/" + w[0];
+        if (::access(candidate.c_str(), X_OK) == 0) {
+          w[0] = candidate;
+          break;
+        }
+      }
+    }
+    return w;
+  }();
+  return words;
+}
+
+std::vector<std::string> with_runner(const std::vector<std::string>& argv) {
+  // Under a runner (an emulator), every argument naming unroot is a program to start: as argv[0]
+  // or as the command of a wrapper (setpriv, unshare, strace, attackprobe, env).
+  std::vector<std::string> args;
+  const std::string bin = unroot_bin();
+  for (const auto& a : argv) {
+    if (a == bin) {
+      args.insert(args.end(), test_runner().begin(), test_runner().end());
+    }
+    args.push_back(a);
+  }
+  return args;
+}
+
 std::string fixtures_dir() { return FIXTURES_DIR; }
 
 std::string read_file(const std::string& path) {
@@ -105,7 +145,7 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& opts) {
   REQUIRE(::pipe2(out_pipe, O_CLOEXEC) == 0);
   REQUIRE(::pipe2(err_pipe, O_CLOEXEC) == 0);
   REQUIRE(::pipe2(in_pipe, O_CLOEXEC) == 0);
-  std::vector<std::string> args = argv;
+  std::vector<std::string> args = with_runner(argv);
   std::vector<char*> cargv;
   for (auto& a : args) {
     cargv.push_back(a.data());

@@ -71,6 +71,13 @@ std::string unroot_bin();
 /// A copy of the file at `path` in a directory every user can read (made once per run, removed
 /// at exit), for programs the tests run as an unprivileged user.
 std::string reachable(const std::string& path);
+/// UNROOT_TEST_RUNNER split into words, its program resolved on PATH (empty: run natively). run()
+/// puts these words before every argument equal to unroot_bin(), so the same cases run a foreign
+/// build under an emulator (UNROOT_TEST_RUNNER=qemu-aarch64-static UNROOT_BIN=unroot-linux-arm64).
+const std::vector<std::string>& test_runner();
+/// argv with test_runner()'s words before every argument equal to unroot_bin(): for a test that
+/// execs by itself instead of through run().
+std::vector<std::string> with_runner(const std::vector<std::string>& argv);
 std::string idprobe_bin();
 std::string fixtures_dir();
 std::string read_file(const std::string& path);

@@ -256,6 +256,12 @@ TEST_CASE("hard links to a file and a FIFO outside are skipped and reported, own
 
 TEST_CASE("a bind mount inside the volume is not entered and is reported", "[.][root]") {
   require_root();
+  if (!test_runner().empty()) {
+    // Measured with qemu-user 7.2: its statx sets STATX_MNT_ID in stx_mask but leaves
+    // stx_mnt_id 0, so a same-filesystem bind mount cannot be seen through it.
+    WARN("skipped under UNROOT_TEST_RUNNER: the emulator's statx returns no mount id");
+    return;
+  }
   Volume v;
   make_dir(v.outside + "/tree");
   make_file(v.outside + "/tree/data");
@@ -688,6 +694,10 @@ long stat_family(const std::map<std::string, long>& calls) {
 TEST_CASE("--chown makes at most one stat-family call per entry and no chown when all is right",
           "[.][root]") {
   require_root();
+  if (!test_runner().empty()) {
+    WARN("skipped under UNROOT_TEST_RUNNER: strace would count the emulator's own calls");
+    return;
+  }
   Volume v;
   for (int d = 0; d < 20; ++d) {
     std::string dir = v.vol + "/d" + std::to_string(d);

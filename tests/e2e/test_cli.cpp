@@ -19,7 +19,8 @@ TEST_CASE("--help prints usage on stdout and exits 0", "[cli]") {
 TEST_CASE("--version prints the version and build information and exits 0", "[cli]") {
   auto r = run({unroot_bin(), "--version"});
   CHECK(r.exit_code == 0);
-  CHECK_THAT(r.out, Catch::Matches("unroot [0-9]+\\.[0-9]+\\.[0-9]+\n(.|\n)*libc: (.|\n)*"));
+  CHECK_THAT(r.out, Catch::Matches(
+                        "unroot [0-9]+\\.[0-9]+\\.[0-9]+\narch: [a-z0-9]+\n(.|\n)*libc: (.|\n)*"));
   CHECK(r.err.empty());
 }
 

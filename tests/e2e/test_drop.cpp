@@ -275,6 +275,12 @@ TEST_CASE("--dry-run works as a non-root caller and changes nothing", "[.][root]
 
 TEST_CASE("a setuid-installed copy refuses to run", "[.][root]") {
   require_root();
+  if (!test_runner().empty()) {
+    // The emulator is what the kernel executes; it ignores the copy's setuid bit, so there is
+    // no AT_SECURE to refuse on.
+    WARN("skipped under UNROOT_TEST_RUNNER: an emulated binary is never started setuid");
+    return;
+  }
   TempDir dir("unroot-suid");
   std::string copy = dir.path() + "/unroot";
   std::filesystem::copy_file(unroot_bin(), copy);
@@ -337,7 +343,13 @@ TEST_CASE("an ignored SIGPIPE and a blocked signal stay so in the command", "[.]
   };
   auto p = parse_probe(run_probe(probe_as("nobody"), o).out);
   // Bit n-1 stands for signal n: SIGPIPE (13) is 0x1000, SIGUSR1 (10) is 0x200.
-  CHECK(std::stoull(p["status.SigIgn"], nullptr, 16) == 0x1000);
+  if (test_runner().empty()) {
+    CHECK(std::stoull(p["status.SigIgn"], nullptr, 16) == 0x1000);
+  } else {
+    WARN(
+        "SigIgn not checked under UNROOT_TEST_RUNNER: qemu-user does not pass an inherited "
+        "SIG_IGN on to the host program it execs");
+  }
   CHECK(std::stoull(p["status.SigBlk"], nullptr, 16) == 0x200);
 }
 

@@ -114,6 +114,7 @@ class Background {
   Background(std::vector<std::string> argv, std::vector<std::string> env,
              std::function<int()> setup = {}, bool listen_pid_self = false)
       : dir_("unroot-listen") {
+    argv = with_runner(argv);
     out_path_ = dir_.path() + "/out";
     err_path_ = dir_.path() + "/err";
     std::vector<char*> cargv;

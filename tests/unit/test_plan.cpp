@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "describe.hpp"
+#include "idmap.hpp"
 #include "plan.hpp"
 
 using namespace unroot;
@@ -420,7 +421,8 @@ TEST_CASE("--listen sets the socket-activation environment for unroot's own pid"
 namespace {
 
 InNs userns_caller(std::string uid_map, std::string gid_map) {
-  return InNs{root_caller(), UserNamespace{IdMaps::kRead, std::move(uid_map), std::move(gid_map)}};
+  return InNs{root_caller(), UserNamespace{IdMaps::kRead, std::move(uid_map), std::move(gid_map),
+                                           KernelNs::kUnknown, std::nullopt}};
 }
 
 constexpr const char* kEvilMap =
@@ -503,7 +505,8 @@ TEST_CASE("a map unroot cannot parse is refused, and dry-run reports it", "[plan
 
 TEST_CASE("without /proc: refused only when the kernel says this is a user namespace",
           "[plan][userns]") {
-  InNs hidden{root_caller(), UserNamespace{IdMaps::kHiddenUser, "", ""}};
+  InNs hidden{root_caller(),
+              UserNamespace{IdMaps::kHiddenUser, "", "", KernelNs::kUnknown, std::nullopt}};
   auto p = plan_in({"node", "id"}, hidden);
   REQUIRE_FALSE(p);
   CHECK(p.error().what ==
@@ -511,12 +514,14 @@ TEST_CASE("without /proc: refused only when the kernel says this is a user names
         "/proc/self/uid_map cannot be read, so unroot cannot check that the user is not root "
         "outside it; mount /proc");
   CHECK(plan_in({"root", "id"}, hidden));
-  InNs unknown{root_caller(), UserNamespace{IdMaps::kUnknown, "", ""}};
+  InNs unknown{root_caller(),
+               UserNamespace{IdMaps::kUnknown, "", "", KernelNs::kUnknown, std::nullopt}};
   auto u = plan_in({"--dry-run", "node", "id"}, unknown);
   REQUIRE(u);
   CHECK_THAT(describe_plan(*u, {}), Catch::Contains("user namespace: not checked"));
   CHECK(plan_in({"node", "id"}, unknown));
-  InNs initial{root_caller(), UserNamespace{IdMaps::kInitial, "", ""}};
+  InNs initial{root_caller(),
+               UserNamespace{IdMaps::kInitial, "", "", KernelNs::kUnknown, std::nullopt}};
   CHECK(plan_in({"node", "id"}, initial));
 }
 
@@ -591,4 +596,74 @@ TEST_CASE("--init --listen: LISTEN_PID moves to the child, dry-run says so", "[p
   auto r = plan_for({"--listen", "80", "nobody", "id"}, c);
   REQUIRE(r);
   CHECK_FALSE(r->session.listen_pid_to_child);
+}
+
+namespace {
+
+InNs nested_caller(std::string uid_map, std::string gid_map, HostRoot host_root) {
+  InNs c = userns_caller(std::move(uid_map), std::move(gid_map));
+  c.ns.kernel = KernelNs::kNested;
+  c.ns.host_root = host_root;
+  return c;
+}
+
+constexpr const char* kHarmlessMap = "0 0 65536\n";
+
+}  // namespace
+
+TEST_CASE("a target that is the host's root two namespaces out is refused", "[plan][userns]") {
+  // One level up node's uid 1000 is 5000, harmless; procfs says 1000 is the host's root.
+  auto uid = plan_in({"node", "id"},
+                     nested_caller("0 0 1000\n1000 5000 1\n", kHarmlessMap, HostRoot{1000, 65534}));
+  REQUIRE_FALSE(uid);
+  CHECK(uid.error().what ==
+        "refusing user 'node': uid 1000 is the host's uid 0 (it owns /proc/sys/kernel), so the "
+        "command would own root's files; map it to an unprivileged id");
+  // node's supplementary group 27 is the host's gid 0.
+  auto gid = plan_in({"node", "id"}, nested_caller(kHarmlessMap, "0 0 27\n27 5000 1\n28 28 1000\n",
+                                                   HostRoot{65534, 27}));
+  REQUIRE_FALSE(gid);
+  CHECK_THAT(gid.error().what,
+             Catch::StartsWith("refusing user 'node': gid 27 is the host's gid 0 (it owns"));
+  // The one-level check names the map line first when both apply.
+  auto both = plan_in({"node", "id"},
+                      nested_caller("0 100000 1000\n1000 0 1\n", kHarmlessMap, HostRoot{1000, 0}));
+  REQUIRE_FALSE(both);
+  CHECK_THAT(both.error().what, Catch::Contains("(/proc/self/uid_map line '1000 0 1')"));
+}
+
+TEST_CASE("the overflow id as the host's root is ambiguous and leaves the one-level check",
+          "[plan][userns]") {
+  // procfs shows 65534 when the host's root is not mapped here: nobody is not refused for it.
+  CHECK(plan_in({"nobody", "id"},
+                nested_caller(kHarmlessMap, kHarmlessMap, HostRoot{kOverflowId, kOverflowId})));
+  CHECK(plan_in({"node", "id"},
+                nested_caller(kHarmlessMap, kHarmlessMap, HostRoot{kOverflowId, kOverflowId})));
+  // The host's root at an id no target has: no refusal.
+  CHECK(plan_in({"node", "id"}, nested_caller(kHarmlessMap, kHarmlessMap, HostRoot{0, 0})));
+}
+
+TEST_CASE("an empty map is refused: the runtime could still write it before the drop",
+          "[plan][userns]") {
+  auto gid = plan_in({"node", "id"}, userns_caller(kHarmlessMap, ""));
+  REQUIRE_FALSE(gid);
+  CHECK(gid.error().what == "user namespace maps not written yet (/proc/self/gid_map is empty)");
+  auto uid = plan_in({"node", "id"}, userns_caller("", kHarmlessMap));
+  REQUIRE_FALSE(uid);
+  CHECK(uid.error().what == "user namespace maps not written yet (/proc/self/uid_map is empty)");
+}
+
+TEST_CASE("identity maps the kernel contradicts are refused; the host's own pass",
+          "[plan][userns]") {
+  const char* identity = "0 0 4294967295\n";
+  auto p = plan_in({"node", "id"}, nested_caller(identity, identity, HostRoot{0, 0}));
+  REQUIRE_FALSE(p);
+  CHECK(p.error().what ==
+        "refusing user 'node': the maps are the identity, but the kernel says this is a nested "
+        "user namespace");
+  InNs host = nested_caller(identity, identity, HostRoot{0, 0});
+  host.ns.kernel = KernelNs::kInitial;
+  CHECK(plan_in({"node:0", "id"}, host));  // gid 0 asked for on the host is plainly gid 0
+  host.ns.kernel = KernelNs::kUnknown;
+  CHECK(plan_in({"node:0", "id"}, host));
 }
