@@ -21,6 +21,14 @@
 // - A directory of the target user that root may not search is not entered (see
 //   leave_user_directory()); one of another user stops the walk.
 //
+// Post-order: a directory's owner is changed after everything below it, through its own
+// descriptor, just before the walk leaves it for good. Before that the directory keeps the
+// owner and mode it had, so (1) root without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH can
+// still search the root 0700 directory it is reading (handing it over first would make the
+// next openat below it fail with EACCES, and the next start would find "a directory of the
+// user" and never enter it, leaving root's files inside); (2) the user gets no write access to
+// a directory while the walk is inside it, so cannot add, rename or swap its entries meanwhile.
+//
 // Bounded descriptors: the walk keeps at most dir_fd_budget() directory fds open. Going deeper
 // closes the shallowest open ancestor; coming back up reopens it as ".." of its child and
 // checks that device, inode and mount id are the ones recorded on the way down, so a directory
@@ -45,6 +53,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstring>
 #include <vector>
 
@@ -92,6 +101,7 @@ struct Frame {
   std::string subdirs;        // NUL-terminated names of subdirectories still to enter
   std::size_t next = 0;       // offset of the next name in subdirs
   bool expect_change = true;  // predictor for its children, see handle_leaf()
+  bool needs_change = false;  // its own owner is to be changed when it is left (post-order)
 };
 
 struct Walker {
@@ -314,31 +324,37 @@ Status read_directory(Walker& w) {
   }
 }
 
-// Checks and changes an opened directory through its descriptor. Returns false when it is on
-// another mount (skipped, fd not to be entered).
-Result<bool> take_directory(Walker& w, int fd, const struct statx& sx, std::string_view name,
-                            bool* changed) {
-  *changed = false;
+// Whether an opened directory is on PATH's mount (false: skipped, not to be entered); its
+// owner is changed later, by finish_directory().
+bool take_directory(Walker& w, const struct statx& sx) {
   if (!on_root_mount(w, sx)) {
     ++w.stats.mounts_skipped;
     return false;
   }
-  if (!owner_is_right(w, sx)) {
-    if (!w.req.dry_run && ::fchown(fd, w.req.uid, w.req.gid) != 0) {
-      return walk_error(w, "chown", name, errno);
-    }
-    ++w.stats.changed;
-    *changed = true;
-  }
   return true;
 }
 
-void push_frame(Walker& w, Fd fd, uint64_t ino, std::string name, bool expect_change) {
+// The owner of a directory whose entries are all done, through its own descriptor (the top
+// frame's is always open). Called after the parent was reopened through "..": once handed
+// over, a 0700 directory is one root may no longer search without CAP_DAC_READ_SEARCH.
+Status finish_directory(Walker& w, const Frame& dir) {
+  if (!dir.needs_change) {
+    return Ok{};
+  }
+  if (!w.req.dry_run && ::fchown(dir.fd.get(), w.req.uid, w.req.gid) != 0) {
+    return walk_error(w, "chown", "", errno);
+  }
+  ++w.stats.changed;
+  return Ok{};
+}
+
+void push_frame(Walker& w, Fd fd, uint64_t ino, std::string name, bool needs_change) {
   Frame f;
   f.fd = std::move(fd);
   f.ino = ino;
   f.name = std::move(name);
-  f.expect_change = expect_change;
+  f.expect_change = needs_change;
+  f.needs_change = needs_change;
   w.stack.push_back(std::move(f));
   ++w.open_fds;
   // Stay within the budget: close the shallowest open directory; it is reopened through ".."
@@ -370,6 +386,9 @@ Status pop_frame(Walker& w) {
     parent.fd = std::move(up);
     w.lowest_open = child - 1;
     ++w.open_fds;
+  }
+  if (auto st = finish_directory(w, w.stack[child]); !st) {
+    return st;
   }
   w.stack.pop_back();
   --w.open_fds;
@@ -478,15 +497,10 @@ Status walk(Walker& w) {
     if (sys_statx(fd.get(), "", AT_EMPTY_PATH | kStatxFlags, &sx) != 0) {
       return walk_error(w, "stat", name, errno);
     }
-    bool changed = false;
-    auto enter = take_directory(w, fd.get(), sx, name, &changed);
-    if (!enter) {
-      return enter.error();
-    }
-    if (!*enter) {
+    if (!take_directory(w, sx)) {
       continue;
     }
-    push_frame(w, std::move(fd), sx.stx_ino, name, changed);
+    push_frame(w, std::move(fd), sx.stx_ino, name, !owner_is_right(w, sx));
     if (auto st = read_directory(w); !st) {
       return st;
     }
@@ -502,7 +516,10 @@ struct KernelFs {
 // Filesystems that are kernel interfaces, not data: owning a file there is a permission. Owning
 // tracefs' kprobe_events lets a user read kernel memory; cgroup files delegate resource control
 // (cgroups(7), "Delegation"); devpts' ptmx and debugfs hand out devices and kernel internals.
-// Values from linux/magic.h; the three it lacks are from the filesystems' sources.
+// Values from linux/magic.h; those it lacks are from the filesystems' sources, as noted. nfsd,
+// rpc_pipefs, xenfs, functionfs, gadgetfs, ipathfs/qibfs, hypfs and ocfs2_dlmfs are control
+// files of a kernel service or a device (exports, RPC upcalls, the hypervisor, USB endpoints,
+// cluster locks); autofs is the automounter's trigger directory, whose daemon alone acts there.
 constexpr KernelFs kKernelFilesystems[] = {
     {PROC_SUPER_MAGIC, "proc"},
     {SYSFS_MAGIC, "sysfs"},
@@ -528,7 +545,107 @@ constexpr KernelFs kKernelFilesystems[] = {
     {BINDERFS_SUPER_MAGIC, "binderfs"},
     {USBDEVICE_SUPER_MAGIC, "usbfs"},
     {OPENPROM_SUPER_MAGIC, "openpromfs"},
+    {0x6e667364, "nfsd"},          // NFSD_MAGIC ("nfsd"), fs/nfsd/nfsctl.c
+    {0x67596969, "rpc_pipefs"},    // RPCAUTH_GSSMAGIC, net/sunrpc/rpc_pipe.c
+    {XENFS_SUPER_MAGIC, "xenfs"},  // 0xabba1974
+    {0xa647361, "functionfs"},     // FUNCTIONFS_MAGIC, drivers/usb/gadget/function/f_fs.c
+    {0xaee71ee7, "gadgetfs"},      // GADGETFS_MAGIC, drivers/usb/gadget/legacy/inode.c
+    // IPATHFS_MAGIC, drivers/infiniband/hw/ipath/ipath_fs.c; QIBFS_MAGIC (qib_fs.c) is the
+    // same. Not 0x00c0ffee, which linux/magic.h names HOSTFS_SUPER_MAGIC: UML's view of the
+    // host's files, data like any other.
+    {0x726a77, "ipathfs"},
+    {0x687970, "hypfs"},             // HYPFS_MAGIC ("hyp"), arch/s390/hypfs/inode.c
+    {0x76a9f425, "ocfs2_dlmfs"},     // DLMFS_MAGIC, fs/ocfs2/dlmfs/userdlm.h
+    {AUTOFS_SUPER_MAGIC, "autofs"},  // 0x0187
 };
+
+// "/", then the kernel trees whose inside is refused too.
+constexpr const char* kRefusedTrees[] = {"/", "/proc", "/sys", "/dev"};
+
+struct Identity {
+  const char* name = "";
+  bool known = false;  // false: not there (a chroot without /sys)
+  uint64_t dev = 0;
+  uint64_t ino = 0;
+  bool is(uint64_t d, uint64_t i) const { return known && dev == d && ino == i; }
+};
+
+// How far up check_ancestors looks; a PATH deeper than this is refused, not walked unchecked.
+constexpr int kMaxAncestors = 4096;
+
+// The directory holding PATH, for a PATH that is not a directory root may search: PATH's
+// spelling without its last name, opened by the same careful rules, and checked to hold that
+// name as the inode PATH resolved to (else PATH moved meanwhile: refuse).
+Result<Fd> parent_by_name(const ChownRoot& root, const std::string& shown) {
+  std::vector<std::string> parts;
+  push_path_components(parts, root.path);  // last name first
+  if (parts.empty() || parts.front() == "..") {
+    return Error{"--chown " + shown + ": cannot tell which directory holds it; name the real path"};
+  }
+  std::string parent = root.path[0] == '/' ? "/" : ".";
+  for (std::size_t i = parts.size(); i-- > 1;) {
+    if (parent.back() != '/') {
+      parent += '/';
+    }
+    parent += parts[i];
+  }
+  auto opened = open_path_carefully(parent, "--chown", shown, true);
+  if (!opened) {
+    return opened.error();
+  }
+  struct statx sx {};
+  if (sys_statx(opened->fd.get(), parts.front().c_str(), kStatxFlags, &sx) != 0 ||
+      dev_of(sx) != root.dev || sx.stx_ino != root.ino) {
+    return Error{printable_path(root.path) + " changed since it was checked"};
+  }
+  return std::move(opened->fd);
+}
+
+// Refuses a PATH below /proc, /sys or /dev (by identity, like PATH itself): a tmpfs mounted
+// at /sys/fs/cgroup, or /dev/net and /dev/disk on devtmpfs, are not kernel interface
+// filesystems by magic, yet what is there is read by the kernel, udev or the container
+// runtime as device and cgroup configuration. The ancestors are the chain of ".." from PATH
+// up to "/" (or to the root of a chroot, whose ".." is itself), as the kernel sees it now.
+Status check_ancestors(const ChownRoot& root, const std::string& shown,
+                       const std::array<Identity, 4>& refused) {
+  Fd held;
+  int from = root.fd.get();
+  uint64_t dev = root.dev;
+  uint64_t ino = root.ino;
+  for (int level = 0; level < kMaxAncestors; ++level) {
+    Fd up(open_at(from, "..", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!up && level == 0) {
+      // ENOTDIR: PATH is a file; EACCES: a directory root may not search (the user's 0700
+      // one, without CAP_DAC_READ_SEARCH). Its parent by name, then.
+      auto parent = parent_by_name(root, shown);
+      if (!parent) {
+        return parent.error();
+      }
+      up = std::move(*parent);
+    }
+    if (!up) {
+      return Error::from_errno().context("--chown " + shown + ": open a directory above it");
+    }
+    struct statx sx {};
+    if (sys_statx(up.get(), "", AT_EMPTY_PATH | kStatxFlags, &sx) != 0) {
+      return Error::from_errno().context("--chown " + shown + ": stat a directory above it");
+    }
+    for (std::size_t i = 1; i < refused.size(); ++i) {
+      if (refused[i].is(dev_of(sx), sx.stx_ino)) {
+        return Error{"--chown " + shown + ": refusing to change owners below " + refused[i].name};
+      }
+    }
+    if (refused[0].is(dev_of(sx), sx.stx_ino) || (dev_of(sx) == dev && sx.stx_ino == ino)) {
+      return Ok{};
+    }
+    dev = dev_of(sx);
+    ino = sx.stx_ino;
+    held = std::move(up);
+    from = held.get();
+  }
+  return Error{"--chown " + shown + ": more than " + std::to_string(kMaxAncestors) +
+               " directories below /; refusing"};
+}
 
 }  // namespace
 
@@ -588,7 +705,7 @@ Result<ChownRoot> chown_preflight(std::string_view path_view) {
   // chose, root's own links included: name the target.
   if (S_ISLNK(sx.stx_mode)) {
     return Error{"--chown " + shown +
-                     " is a symbolic link (refused: a link can point anywhere; name its target)"};
+                 " is a symbolic link (refused: a link can point anywhere; name its target)"};
   }
   root.is_dir = S_ISDIR(sx.stx_mode);
   root.dev = dev_of(sx);
@@ -597,11 +714,17 @@ Result<ChownRoot> chown_preflight(std::string_view path_view) {
   // Compared by identity, not by spelling: "/./", "//", "/proc/..", "/dev/shm/.." and a bind
   // mount of / all name one of these. Handing / to a user gives them the container; /proc,
   // /sys and /dev are kernel interfaces whose owners mean permissions (proc(5), sysfs(5)).
-  for (const char* refused : {"/", "/proc", "/sys", "/dev"}) {
+  std::array<Identity, 4> refused{};
+  for (std::size_t i = 0; i < refused.size(); ++i) {
     struct statx rx {};
-    if (sys_statx(AT_FDCWD, refused, kStatxFlags, &rx) == 0 && dev_of(rx) == root.dev &&
-        rx.stx_ino == root.ino) {
-      return Error{"--chown " + shown + ": refusing to change the owner of " + refused};
+    refused[i].name = kRefusedTrees[i];
+    if (sys_statx(AT_FDCWD, refused[i].name, kStatxFlags, &rx) == 0) {
+      refused[i].known = true;
+      refused[i].dev = dev_of(rx);
+      refused[i].ino = rx.stx_ino;
+    }
+    if (refused[i].is(root.dev, root.ino)) {
+      return Error{"--chown " + shown + ": refusing to change the owner of " + refused[i].name};
     }
   }
   // The filesystem PATH is on, wherever it is mounted (mounts below PATH are skipped anyway).
@@ -612,8 +735,11 @@ Result<ChownRoot> chown_preflight(std::string_view path_view) {
   for (const KernelFs& k : kKernelFilesystems) {
     if (static_cast<unsigned long>(fs.f_type) == k.magic) {
       return Error{"--chown " + shown + ": refusing to change owners on " + k.name +
-                       ", a kernel interface filesystem"};
+                   ", a kernel interface filesystem"};
     }
+  }
+  if (auto st = check_ancestors(root, shown, refused); !st) {
+    return st.error();
   }
   return root;
 }
@@ -655,13 +781,8 @@ Result<ChownStats> chown_tree(const ChownRoot& root, const ChownRequest& req) {
     }
     return w.stats;
   }
-  bool changed = false;
-  auto enter = take_directory(w, dir.get(), sx, "", &changed);
-  if (!enter) {
-    return enter.error();
-  }
   w.stack.clear();
-  push_frame(w, std::move(dir), root.ino, root.path, true);
+  push_frame(w, std::move(dir), root.ino, root.path, !owner_is_right(w, sx));
   if (auto st = walk(w); !st) {
     return st.error();
   }

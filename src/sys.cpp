@@ -148,50 +148,102 @@ bool only_root_writes(const struct stat& dir) {
   return dir.st_uid == 0 && (dir.st_mode & (S_IWGRP | S_IWOTH)) == 0;
 }
 
+// Moving a directory to another parent rewrites its ".." entry and needs write permission on
+// the directory itself (rename(2), EACCES; RENAME_EXCHANGE moves both): a root-owned directory
+// that group and others may not write (ACL entries that allow writing show in the group bits,
+// acl(5)) stays below the parent it was found in unless root moves it. /var/run -> ../run
+// passes; "sub/.." after the user's own sub does not.
+bool only_root_can_move(const struct stat& dir) { return only_root_writes(dir); }
+
+// Where open_path_carefully is. One stat per component: what `next` was found to be is what
+// `cur` is on the next step. The start ("/", ".", or "/" again after an absolute link) is
+// stat'ed only when that is needed (know_dir).
+struct CarefulWalk {
+  Fd cur;
+  struct stat dir {};
+  bool dir_known = false;
+  int links = 0;
+  std::vector<std::string> todo;  // components still to open, next one last
+  bool know_dir() {
+    dir_known = dir_known || ::fstatat(cur.get(), "", &dir,
+                                       AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) == 0;
+    return dir_known;
+  }
+};
+
+// Follows the symlink `link` (named `name`, stat'ed as `st`) found in w.cur, if root may have
+// been the only one to plant it there: its target's components go onto w.todo.
+Status follow_link(CarefulWalk& w, int link, const std::string& name, const struct stat& st,
+                   const std::string& subject, const std::string& shown) {
+  constexpr int kMaxLinks = 40;  // the kernel's limit (path_resolution(7))
+  if (!w.know_dir()) {
+    return Error::from_errno().context("stat " + shown);
+  }
+  if (st.st_uid != 0 || !only_root_writes(w.dir)) {
+    return Error{subject + ": refusing to follow the symlink '" + escape_bytes(name, true) +
+                 "' on the way, which a non-root user could have planted; name the real path"};
+  }
+  if (++w.links > kMaxLinks) {
+    return Error{subject, ELOOP};
+  }
+  std::string target(4096, '\0');
+  ssize_t n = ::readlinkat(link, "", target.data(), target.size());
+  if (n < 0) {
+    return Error::from_errno().context("readlink " + shown);
+  }
+  if (static_cast<std::size_t>(n) >= target.size()) {
+    return Error{subject, ENAMETOOLONG};
+  }
+  target.resize(static_cast<std::size_t>(n));
+  if (!target.empty() && target[0] == '/') {
+    w.cur = Fd(open_at(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!w.cur) {
+      return Error::from_errno().context("open /");
+    }
+    w.dir_known = false;
+  }
+  push_path_components(w.todo, target);
+  return Ok{};
+}
+
 }  // namespace
 
 // Why component by component: with PATH=/data/app/uploads and /data writable by the app, the
 // app could make "app" a link to /etc and have root act on /etc/uploads; and "vol/." or "vol/"
-// follows a link "vol" despite O_NOFOLLOW (open(2)). ".." needs no trust: it is never a
-// symlink, and the directory it leaves was itself reached through checked names.
+// follows a link "vol" despite O_NOFOLLOW (open(2)). ".." is never a symlink, but it names the
+// parent the directory has NOW, not the one it was found in: a user who owns (or may write) the
+// directory can move it elsewhere between our open of it and our open of "..", and "a/sub/../x"
+// then leads into any directory the user can write (a 1777 /tmp, say). So ".." is resolved only
+// after a directory only root can move (see the loop).
 Result<CarefulPath> open_path_carefully(const std::string& path, const std::string& what,
                                         const std::string& shown, bool follow_last,
                                         bool check_walk) {
-  constexpr int kMaxLinks = 40;  // the kernel's limit (path_resolution(7))
   if (path.empty()) {
     return Error{what + " needs a path, got an empty string"};
   }
   const std::string subject = what + " " + shown;
   CarefulPath out;
-  std::vector<std::string> todo;
-  push_path_components(todo, path);
-  Fd cur(open_at(AT_FDCWD, path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!cur) {
+  CarefulWalk w;
+  push_path_components(w.todo, path);
+  w.cur = Fd(open_at(AT_FDCWD, path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!w.cur) {
     return Error::from_errno().context(subject);
   }
   out.root_only_walk = check_walk && path[0] == '/';  // a relative one starts at a moving cwd
-  // One stat per component: what `next` was found to be is what `cur` is on the next step. The
-  // start ("/", ".", or "/" again after an absolute link) is stat'ed only when that is needed.
-  struct stat dir {};
-  bool dir_known = false;
-  auto know_dir = [&]() -> bool {
-    dir_known = dir_known || ::fstatat(cur.get(), "", &dir,
-                                       AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) == 0;
-    return dir_known;
-  };
-  int links = 0;
-  while (!todo.empty()) {
-    std::string name = std::move(todo.back());
-    todo.pop_back();
-    if (check_walk) {
-      if (!know_dir()) {
-        return Error::from_errno().context("stat " + shown);
-      }
-      if (!only_root_writes(dir)) {
-        out.root_only_walk = false;
-      }
+  while (!w.todo.empty()) {
+    std::string name = std::move(w.todo.back());
+    w.todo.pop_back();
+    if ((check_walk || name == "..") && !w.know_dir()) {
+      return Error::from_errno().context("stat " + shown);
     }
-    Fd next(open_at(cur.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (check_walk && !only_root_writes(w.dir)) {
+      out.root_only_walk = false;
+    }
+    if (name == ".." && !only_root_can_move(w.dir)) {
+      return Error{subject + ": refusing '..' after a directory a non-root user can move; name " +
+                   "the real path"};
+    }
+    Fd next(open_at(w.cur.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
     if (!next) {
       return Error::from_errno().context(subject);
     }
@@ -201,49 +253,24 @@ Result<CarefulPath> open_path_carefully(const std::string& path, const std::stri
       return Error::from_errno().context("stat " + shown);
     }
     bool is_link = S_ISLNK(st.st_mode);
-    if (todo.empty() && !(is_link && follow_last)) {
+    if (w.todo.empty() && !(is_link && follow_last)) {
       out.fd = std::move(next);
       return out;
     }
     if (S_ISDIR(st.st_mode)) {
-      cur = std::move(next);
-      dir = st;
-      dir_known = true;
+      w.cur = std::move(next);
+      w.dir = st;
+      w.dir_known = true;
       continue;
     }
     if (!is_link) {
       return Error{subject, ENOTDIR};
     }
-    if (!know_dir()) {
-      return Error::from_errno().context("stat " + shown);
+    if (auto followed = follow_link(w, next.get(), name, st, subject, shown); !followed) {
+      return followed.error();
     }
-    if (st.st_uid != 0 || !only_root_writes(dir)) {
-      return Error{subject + ": refusing to follow the symlink '" + escape_bytes(name, true) +
-                       "' on the way, which a non-root user could have planted; name the real "
-                       "path"};
-    }
-    if (++links > kMaxLinks) {
-      return Error{subject, ELOOP};
-    }
-    std::string target(4096, '\0');
-    ssize_t n = ::readlinkat(next.get(), "", target.data(), target.size());
-    if (n < 0) {
-      return Error::from_errno().context("readlink " + shown);
-    }
-    if (static_cast<std::size_t>(n) >= target.size()) {
-      return Error{subject, ENAMETOOLONG};
-    }
-    target.resize(static_cast<std::size_t>(n));
-    if (!target.empty() && target[0] == '/') {
-      cur = Fd(open_at(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC));
-      if (!cur) {
-        return Error::from_errno().context("open /");
-      }
-      dir_known = false;
-    }
-    push_path_components(todo, target);
   }
-  out.fd = std::move(cur);  // PATH was "/" or "." (or only "." components)
+  out.fd = std::move(w.cur);  // PATH was "/" or "." (or only "." components)
   return out;
 }
 

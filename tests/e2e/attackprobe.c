@@ -18,6 +18,11 @@
                                  swap each pair of names in DIR with renameat2(RENAME_EXCHANGE),
                                  round robin, until COUNT swaps or SECONDS have passed; prints
                                  swaps=N and exits 0 (a failed swap is counted, not fatal)
+     attackprobe exchange2 SECONDS COUNT PATH_A PATH_B
+                                 swap two paths, which may be in different directories (a
+                                 directory moved to another parent), with renameat2
+                                 RENAME_EXCHANGE until COUNT swaps or SECONDS have passed;
+                                 prints swaps=N failed=N and exits 0
      attackprobe swapsym DIR NAME LINK SECONDS
                                  the symlink race against a probe by name: keep DIR/NAME a
                                  stale socket of ours and DIR/.swapsym a symlink to LINK, and
@@ -207,6 +212,17 @@ static int exchange(const char* dir, double seconds, long count, char** names, i
 #define RENAME_EXCHANGE (1 << 1)
 #endif
 
+static int exchange2(double seconds, long count, const char* a, const char* b) {
+  double end = now_s() + seconds;
+  long done = 0, failed = 0;
+  while (done < count) {
+    if (syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) != 0) failed++;
+    if (++done % 256 == 0 && now_s() > end) break;
+  }
+  printf("swaps=%ld failed=%ld\n", done, failed);
+  return 0;
+}
+
 /* A socket file nobody listens on at PATH (relative to the cwd). */
 static void make_stale(const char* path) {
   int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -272,10 +288,13 @@ int main(int argc, char** argv) {
   if (argc >= 7 && strcmp(argv[1], "exchange") == 0) {
     return exchange(argv[2], atof(argv[3]), atol(argv[4]), argv + 5, argc - 5);
   }
+  if (argc == 6 && strcmp(argv[1], "exchange2") == 0)
+    return exchange2(atof(argv[2]), atol(argv[3]), argv[4], argv[5]);
   if (argc == 6 && strcmp(argv[1], "swapsym") == 0)
     return swapsym(argv[2], argv[3], argv[4], atoi(argv[5]));
   fprintf(stderr, "usage: attackprobe regain | inject TEXT | pty CMD [ARG...] |\n"
                   "       swaplink DIR NAME VICTIM SECONDS | swapsym DIR NAME LINK SECONDS |\n"
-                  "       exchange DIR SECONDS COUNT A B [A B...]\n");
+                  "       exchange DIR SECONDS COUNT A B [A B...] |\n"
+                  "       exchange2 SECONDS COUNT PATH_A PATH_B\n");
   return 2;
 }

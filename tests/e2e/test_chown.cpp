@@ -29,6 +29,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -718,8 +719,9 @@ TEST_CASE("--chown makes at most one stat-family call per entry and no chown whe
   INFO(read_file(log));
   // One per entry, plus a fixed few: unroot reads /etc/passwd and /etc/group, and the dynamic
   // loader of /bin/true stats its libraries (about 21 in all here); preflight stats each
-  // component of PATH once (open_path_carefully).
-  const long fixed = 30 + static_cast<long>(std::count(v.vol.begin(), v.vol.end(), '/'));
+  // component of PATH once (open_path_carefully) and each directory above it once more (the
+  // check that PATH is not below /proc, /sys or /dev).
+  const long fixed = 30 + 2 * static_cast<long>(std::count(v.vol.begin(), v.vol.end(), '/'));
   CHECK(stat_family(c) <= kEntries + fixed);
   CHECK(c["fchownat"] + c["fchown"] == kEntries);
 
@@ -832,8 +834,9 @@ namespace {
 std::string attackprobe_bin() { return e2e::reachable(ATTACKPROBE_BIN); }
 
 // Starts `argv` as uid:gid (no supplementary groups), stdin/stdout/stderr on /dev/null: an
-// attacker running beside unroot. Returns its pid.
-pid_t spawn_as(uid_t uid, gid_t gid, const std::vector<std::string>& argv) {
+// attacker running beside unroot, in the mount namespace `mnt_ns` if one is given. Returns its
+// pid.
+pid_t spawn_as(uid_t uid, gid_t gid, const std::vector<std::string>& argv, int mnt_ns = -1) {
   std::vector<char*> cargv;
   for (const std::string& a : argv) {
     cargv.push_back(const_cast<char*>(a.c_str()));
@@ -844,8 +847,8 @@ pid_t spawn_as(uid_t uid, gid_t gid, const std::vector<std::string>& argv) {
   if (pid == 0) {
     int null = ::open("/dev/null", O_RDWR);
     if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(null, 1) < 0 || ::dup2(null, 2) < 0 ||
-        ::setgroups(0, nullptr) != 0 || ::setresgid(gid, gid, gid) != 0 ||
-        ::setresuid(uid, uid, uid) != 0) {
+        (mnt_ns >= 0 && ::setns(mnt_ns, CLONE_NEWNS) != 0) || ::setgroups(0, nullptr) != 0 ||
+        ::setresgid(gid, gid, gid) != 0 || ::setresuid(uid, uid, uid) != 0) {
       ::_exit(99);
     }
     ::execv(cargv[0], cargv.data());
@@ -868,6 +871,96 @@ Owner owner_of_fd(int fd) {
   return {st.st_uid, st.st_gid};
 }
 
+// A tmpfs that exists only in the mount namespace of a helper process, mounted there over a
+// directory of the disk, with the fixture /etc: a tmpfs for the race tests that is not below
+// /dev (which --chown refuses), with no mount added to the machine. unroot and the attacker
+// join that namespace (setns(2)); the test reaches the files through /proc/PID/root (proc(5)).
+struct PrivateTmpfs {
+  TempDir mountpoint{"unroot-tmpfs"};
+  pid_t holder = -1;
+  int ns = -1;
+  int hold = -1;  // the holder lives until this is closed
+
+  PrivateTmpfs() {
+    int ready[2];
+    int keep[2];
+    REQUIRE(::pipe2(ready, O_CLOEXEC) == 0);
+    REQUIRE(::pipe2(keep, O_CLOEXEC) == 0);
+    const std::string etc = fixtures_dir() + "/basic";
+    holder = ::fork();
+    REQUIRE(holder >= 0);
+    if (holder == 0) {
+      char c = 1;
+      ::close(keep[1]);
+      if (::unshare(CLONE_NEWNS) != 0 ||
+          ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+          ::mount(etc.c_str(), "/etc", nullptr, MS_BIND, nullptr) != 0 ||
+          ::mount("tmpfs", mountpoint.path().c_str(), "tmpfs", MS_NOSUID, "mode=0755") != 0 ||
+          ::write(ready[1], &c, 1) != 1) {
+        ::_exit(1);
+      }
+      (void)::read(keep[0], &c, 1);  // returns when the test closes its end
+      ::_exit(0);
+    }
+    ::close(ready[1]);
+    ::close(keep[0]);
+    hold = keep[1];
+    char c = 0;
+    bool up = ::read(ready[0], &c, 1) == 1;
+    ::close(ready[0]);
+    REQUIRE(up);
+    ns = ::open(("/proc/" + std::to_string(holder) + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC);
+    REQUIRE(ns >= 0);
+  }
+  ~PrivateTmpfs() {
+    ::close(hold);
+    ::waitpid(holder, nullptr, 0);
+    ::close(ns);
+  }
+  PrivateTmpfs(const PrivateTmpfs&) = delete;
+  PrivateTmpfs& operator=(const PrivateTmpfs&) = delete;
+  // The path as unroot and the attacker see it.
+  const std::string& inside() const { return mountpoint.path(); }
+  // The same file, from the test's own namespace.
+  std::string host(const std::string& inside_path) const {
+    return "/proc/" + std::to_string(holder) + "/root" + inside_path;
+  }
+  RunOptions run_options() const {
+    RunOptions o;
+    o.env = {"PATH=/usr/bin:/bin"};
+    // Opened in the child: the harness closes every descriptor above 2 before child_setup.
+    std::string ns_path = "/proc/" + std::to_string(holder) + "/ns/mnt";
+    o.child_setup = [ns_path] {
+      int fd = ::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0 || ::setns(fd, CLONE_NEWNS) != 0) {
+        ::_exit(92);
+      }
+      ::close(fd);
+    };
+    return o;
+  }
+};
+
+// Where a race test's files live: a directory under `base` on the disk, or the top of a
+// PrivateTmpfs. `host(p)` is how the test itself reaches the path p that unroot sees.
+struct RaceDir {
+  std::optional<TempDir> tmp;
+  const PrivateTmpfs* fs = nullptr;
+  std::string top;
+  RaceDir(const std::string& prefix, const std::string& base, const PrivateTmpfs* tmpfs)
+      : fs(tmpfs) {
+    if (fs != nullptr) {
+      top = fs->inside();
+    } else {
+      tmp.emplace(prefix, base);
+      top = tmp->path();
+    }
+  }
+  std::string host(const std::string& p) const { return fs != nullptr ? fs->host(p) : p; }
+  RunOptions run_options() const { return fs != nullptr ? fs->run_options() : fixture_opts(); }
+  int ns() const { return fs != nullptr ? fs->ns : -1; }
+};
+
 // Gives every single-linked regular file in dir back to root, through a descriptor of the
 // inode it checked (the attacker keeps renaming): the decoys need a change in every run.
 void reset_decoys(const std::string& dir) {
@@ -889,34 +982,36 @@ void reset_decoys(const std::string& dir) {
 // while protected_hardlinks was off, or by the image). unroot skips both. The user swaps each
 // with an ordinary root-owned file, over and over, with renameat2(RENAME_EXCHANGE), hoping
 // unroot checks the ordinary file and then changes what is under its name by then.
-void exchange_race(const std::string& base) {
+void exchange_race(const std::string& base, const PrivateTmpfs* tmpfs = nullptr) {
   require_root();
-  TempDir tmp("unroot-xchg", base);
-  const std::string vol = tmp.path() + "/vol";
+  RaceDir where("unroot-xchg", base, tmpfs);
+  const std::string vol = where.top + "/vol";
   const std::string dir = vol + "/incoming";
-  const std::string secret = tmp.path() + "/secret";
-  make_dir(vol);
-  make_dir(dir);
-  REQUIRE(::chown(dir.c_str(), kNode, kNode) == 0);
+  const std::string secret_in = where.top + "/secret";
+  const std::string secret = where.host(secret_in);
+  make_dir(where.host(vol));
+  make_dir(where.host(dir));
+  REQUIRE(::chown(where.host(dir).c_str(), kNode, kNode) == 0);
   make_file(secret, 0600);
-  REQUIRE(::link(secret.c_str(), (dir + "/h").c_str()) == 0);
-  REQUIRE(::mknod((dir + "/n").c_str(), S_IFCHR | 0600, makedev(1, 3)) == 0);
-  make_file(dir + "/a", 0600);
-  make_file(dir + "/b", 0600);
+  REQUIRE(::link(secret.c_str(), where.host(dir + "/h").c_str()) == 0);
+  REQUIRE(::mknod(where.host(dir + "/n").c_str(), S_IFCHR | 0600, makedev(1, 3)) == 0);
+  make_file(where.host(dir + "/a"), 0600);
+  make_file(where.host(dir + "/b"), 0600);
   // The device node moves between names: watch its inode.
-  int device = ::open((dir + "/n").c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  int device = ::open(where.host(dir + "/n").c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
   REQUIRE(device >= 0);
 
   constexpr int kMaxRuns = 1000;
   constexpr auto kSeconds = std::chrono::seconds(10);
   pid_t attacker = spawn_as(
-      kNode, kNode, {attackprobe_bin(), "exchange", dir, "15", "100000000", "a", "h", "b", "n"});
+      kNode, kNode, {attackprobe_bin(), "exchange", dir, "15", "100000000", "a", "h", "b", "n"},
+      where.ns());
   int runs = 0;
   int lost_at = 0;
   auto end = std::chrono::steady_clock::now() + kSeconds;
   while (runs < kMaxRuns && std::chrono::steady_clock::now() < end) {
-    reset_decoys(dir);
-    auto r = run_chown(vol, "node");
+    reset_decoys(where.host(dir));
+    auto r = run_chown(vol, "node", {}, where.run_options());
     ++runs;
     INFO(r.err);
     CHECK(r.exit_code == 0);
@@ -926,14 +1021,16 @@ void exchange_race(const std::string& base) {
     }
   }
   stop(attacker);
-  INFO(base << ": " << runs << " runs of unroot --chown against the exchange loop");
+  INFO((tmpfs != nullptr ? "tmpfs" : base)
+       << ": " << runs << " runs of unroot --chown against the exchange loop");
   CHECK(runs > 0);
   CHECK(lost_at == 0);
   CHECK(owner(secret) == Owner{0, 0});
   CHECK(owner_of_fd(device) == Owner{0, 0});
-  WARN(base << ": " << runs << " runs, "
-            << (lost_at == 0 ? "no change outside" : "LOST at run " + std::to_string(lost_at))
-            << "; secret " << owner(secret).uid << ", device " << owner_of_fd(device).uid);
+  WARN((tmpfs != nullptr ? "tmpfs" : base)
+       << ": " << runs << " runs, "
+       << (lost_at == 0 ? "no change outside" : "LOST at run " + std::to_string(lost_at))
+       << "; secret " << owner(secret).uid << ", device " << owner_of_fd(device).uid);
   ::close(device);
 }
 
@@ -946,7 +1043,9 @@ TEST_CASE("a hard link or device node swapped in by RENAME_EXCHANGE is never han
 
 TEST_CASE("a hard link or device node swapped in by RENAME_EXCHANGE is never handed over (tmpfs)",
           "[.][root]") {
-  exchange_race("/dev/shm");
+  require_root();
+  PrivateTmpfs tmpfs;
+  exchange_race("", &tmpfs);
 }
 
 namespace {
@@ -1231,4 +1330,178 @@ TEST_CASE("without openat2 (ENOSYS) mounts are still found by mount id and skipp
   CHECK(r.err == "unroot: " + v.vol + ": 4 entries, 2 changed, 2 mounts skipped\n");
   CHECK(owner(v.vol + "/own") == Owner{kNode, kNode});
   CHECK(owners_under(v.tmp.path(), v.vol) == outside_before);
+}
+
+TEST_CASE("without the DAC capabilities a root 0700 directory is handed over whole on every run",
+          "[.][root]") {
+  require_root();
+  Volume v;
+  // What an image ships: a root 0700 directory with a 0600 file and a subdirectory inside.
+  const std::string pg = v.vol + "/pg";
+  make_dir(pg);
+  REQUIRE(::chmod(pg.c_str(), 0700) == 0);
+  make_file(pg + "/conf", 0600);
+  make_dir(pg + "/sub");
+  make_file(pg + "/sub/f", 0600);
+  auto outside_before = owners_under(v.tmp.path(), v.vol);
+  // CHOWN without DAC_OVERRIDE and DAC_READ_SEARCH, as with Kubernetes' set: root may search
+  // pg only while it still owns it.
+  const std::vector<std::string> cmd{"/usr/bin/setpriv",
+                                     "--bounding-set",
+                                     "-dac_override,-dac_read_search",
+                                     "--inh-caps",
+                                     "-dac_override,-dac_read_search",
+                                     unroot_bin(),
+                                     "--chown",
+                                     v.vol,
+                                     "app",
+                                     "/bin/sh",
+                                     "-c",
+                                     "echo started"};
+  for (int i = 0; i < 3; ++i) {
+    INFO("run " << i + 1);
+    auto r = run(cmd, fixture_opts());
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "started\n");
+    if (i == 0) {
+      CHECK(r.err == "unroot: " + v.vol + ": 5 entries, 5 changed\n");
+    } else {
+      // Now the user's own 0700 directory, not entered, with nothing of root's left inside.
+      CHECK(r.err.empty());
+    }
+    for (const char* name : {"", "/pg", "/pg/conf", "/pg/sub", "/pg/sub/f"}) {
+      INFO(name);
+      CHECK(owner(v.vol + name) == Owner{kApp, kApp});
+    }
+  }
+  CHECK(owners_under(v.tmp.path(), v.vol) == outside_before);
+}
+
+namespace {
+
+// The attack on "..": srv/data and srv/data/sub are the user's; pub is a 1777 directory that
+// holds root's 0700 cache with a 0600 key, and a directory of the user's, pub/sub. The user
+// swaps srv/data/sub and pub/sub (two directories, two parents: RENAME_EXCHANGE) over and
+// over, so that the ".." of "srv/data/sub/../cache" may be pub, and cache pub/cache.
+void dotdot_race(const std::string& base, const PrivateTmpfs* tmpfs = nullptr) {
+  require_root();
+  RaceDir where("unroot-dotdot", base, tmpfs);
+  const std::string srv = where.top + "/srv";
+  const std::string pub = where.top + "/pub";
+  for (const std::string& d : {srv, srv + "/data", srv + "/data/sub", srv + "/data/cache", pub,
+                               pub + "/sub", pub + "/cache"}) {
+    make_dir(where.host(d));
+  }
+  for (const std::string& d : {srv + "/data", srv + "/data/sub", pub + "/sub"}) {
+    REQUIRE(::chown(where.host(d).c_str(), kApp, kApp) == 0);
+  }
+  REQUIRE(::chmod(where.host(pub).c_str(), 01777) == 0);
+  REQUIRE(::chmod(where.host(pub + "/cache").c_str(), 0700) == 0);
+  make_file(where.host(pub + "/cache/key"), 0600);
+  make_file(where.host(srv + "/data/cache/own"));
+  const std::string key = where.host(pub + "/cache/key");
+  const std::string path = srv + "/data/sub/../cache";
+
+  constexpr int kMaxRuns = 300;
+  constexpr auto kSeconds = std::chrono::seconds(8);
+  pid_t attacker =
+      spawn_as(kApp, kApp,
+               {attackprobe_bin(), "exchange2", "12", "100000000", srv + "/data/sub", pub + "/sub"},
+               where.ns());
+  int runs = 0;
+  int lost_at = 0;
+  int refused = 0;
+  auto start = std::chrono::steady_clock::now();
+  while (runs < kMaxRuns && std::chrono::steady_clock::now() < start + kSeconds) {
+    auto r = run_chown(path, "app", {}, where.run_options());
+    ++runs;
+    INFO(r.err);
+    if (r.err == "unroot: --chown " + path +
+                     ": refusing '..' after a directory a non-root user can move; name the real "
+                     "path\n") {
+      CHECK(r.exit_code == 125);
+      ++refused;
+    }
+    if (owner(key) != Owner{0, 0} || owner(where.host(pub + "/cache")) != Owner{0, 0}) {
+      lost_at = runs;
+      break;
+    }
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  stop(attacker);
+  const char* where_name = tmpfs != nullptr ? "tmpfs" : "disk";
+  INFO(where_name << ": " << runs << " runs against the '..' exchange loop");
+  CHECK(runs > 0);
+  CHECK(lost_at == 0);
+  CHECK(refused == runs);  // refused every time, race or not
+  CHECK(owner(key) == Owner{0, 0});
+  WARN(where_name << ": " << runs << " runs in " << secs << " s, "
+                  << (lost_at == 0 ? "key stayed root's"
+                                   : "LOST at run " + std::to_string(lost_at)));
+}
+
+}  // namespace
+
+TEST_CASE("'..' after a directory the user can move is refused and not raced (disk)", "[.][root]") {
+  dotdot_race(std::filesystem::current_path().string());
+}
+
+TEST_CASE("'..' after a directory the user can move is refused and not raced (tmpfs)",
+          "[.][root]") {
+  require_root();
+  PrivateTmpfs tmpfs;
+  dotdot_race("", &tmpfs);
+}
+
+TEST_CASE("'..' after root's own directories still resolves as in /var/run -> ../run",
+          "[.][root]") {
+  require_root();
+  Volume v;
+  make_dir(v.tmp.path() + "/var");
+  make_dir(v.vol + "/d");
+  // A root link in a root-only directory whose target starts with "..".
+  REQUIRE(::symlink("../vol", (v.tmp.path() + "/var/vol").c_str()) == 0);
+  auto r = run_chown(v.tmp.path() + "/var/vol/d", "node");
+  CHECK(r.exit_code == 0);
+  CHECK(owner(v.vol + "/d") == Owner{kNode, kNode});
+  auto spelled = run_chown(v.tmp.path() + "/var/../vol", "app");
+  CHECK(spelled.exit_code == 0);
+  CHECK(owner(v.vol + "/d") == Owner{kApp, kApp});
+}
+
+TEST_CASE("--chown refuses paths below /proc /sys and /dev on data filesystems", "[.][root]") {
+  require_root();
+  RunOptions o = fixture_opts();
+  // In the harness's private mount namespace: a tmpfs at /sys/fs/cgroup (what some runtimes
+  // mount) and one at /dev/shm, each with a directory and a file.
+  o.child_setup = [] {
+    for (const char* m : {"/sys/fs/cgroup", "/dev/shm"}) {
+      if (::mount("tmpfs", m, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0 ||
+          ::mkdir((std::string(m) + "/sub").c_str(), 0755) != 0 ||
+          ::close(::open((std::string(m) + "/file").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC,
+                         0644)) != 0) {
+        ::_exit(99);
+      }
+    }
+  };
+  struct Case {
+    const char* path;
+    const char* below;
+  };
+  const Case cases[] = {
+      {"/sys/fs/cgroup", "/sys"}, {"/sys/fs/cgroup/sub", "/sys"}, {"/sys/fs/cgroup/file", "/sys"},
+      {"/dev/shm/sub", "/dev"},   {"/dev/shm/file", "/dev"},      {"/dev/shm/sub/../file", "/dev"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.path);
+    const std::string line =
+        std::string("--chown ") + c.path + ": refusing to change owners below " + c.below;
+    auto dry = run_chown(c.path, "node", {"--dry-run"}, o);
+    REQUIRE(dry.exit_code != 99);
+    CHECK(contains(dry.out, "a real run would fail: " + line + "\n"));
+    auto r = run_chown(c.path, "node", {}, o);
+    CHECK(r.exit_code == 125);
+    CHECK(r.out.empty());
+    CHECK(r.err == "unroot: " + line + "\n");
+  }
 }
