@@ -1135,6 +1135,14 @@ bool mounted_at(const std::string& dir) {
 TEST_CASE("a FUSE mount of the user that refuses root is skipped as a mount, not an error",
           "[.][root]") {
   require_root();
+  if (!test_runner().empty()) {
+    // qemu-user 7.2 has no openat2 (ENOSYS) and its statx gives no mount id: the walk is left
+    // with a mount point whose every stat fails EACCES, as any unreadable directory does.
+    WARN(
+        "skipped under UNROOT_TEST_RUNNER: the emulator has no openat2 and its statx returns "
+        "no mount id, so a FUSE mount refusing root cannot be told from an unreadable directory");
+    return;
+  }
   if (::access("/usr/bin/fuse-overlayfs", X_OK) != 0 || ::access("/dev/fuse", R_OK) != 0) {
     FAIL("needs fuse-overlayfs and fusermount3 (scripts/test.sh installs them) and /dev/fuse");
   }
@@ -1307,6 +1315,12 @@ void deny_openat2() {
 
 TEST_CASE("without openat2 (ENOSYS) mounts are still found by mount id and skipped", "[.][root]") {
   require_root();
+  if (!test_runner().empty()) {
+    // As in the bind mount case: qemu-user 7.2 fills STATX_MNT_ID in stx_mask but leaves
+    // stx_mnt_id 0, and this case is about exactly that fallback.
+    WARN("skipped under UNROOT_TEST_RUNNER: the emulator's statx returns no mount id");
+    return;
+  }
   Volume v;
   make_dir(v.outside + "/tree");
   make_file(v.outside + "/tree/data");

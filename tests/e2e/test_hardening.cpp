@@ -215,6 +215,20 @@ bool kernel_names_user_namespace() {
   return true;
 }
 
+// qemu-user (7.2) does not pass the PIDFD_GET_USER_NAMESPACE ioctl on ("Unsupported ioctl:
+// cmd=0xff09" with -d unimp): the emulated unroot sees a kernel without it and proceeds, as
+// the native build does on Linux before 6.11, so the refusals that rest on it cannot be seen.
+bool emulator_hides_user_namespace() {
+  if (test_runner().empty()) {
+    return false;
+  }
+  WARN(
+      "skipped under UNROOT_TEST_RUNNER: qemu-user does not pass the pidfd ioctl "
+      "PIDFD_GET_USER_NAMESPACE (unsupported ioctl 0xff09), so unroot cannot tell a user "
+      "namespace");
+  return true;
+}
+
 // A root process for the command to reach; it ends by itself after `seconds`, and at scope exit.
 class RootVictim {
  public:
@@ -605,10 +619,15 @@ std::string maps_of_supervising_unroot() {
         ::mount(etc.c_str(), "/etc", nullptr, MS_BIND, nullptr) != 0) {
       _exit(250);
     }
-    const char* argv[] = {
-        bin.c_str(), "--setsid", "nobody", "/bin/sh", "-c", "echo ready; exec sleep 30", nullptr};
+    std::vector<std::string> args =
+        with_runner({bin, "--setsid", "nobody", "/bin/sh", "-c", "echo ready; exec sleep 30"});
+    std::vector<char*> argv;
+    for (std::string& a : args) {
+      argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
     const char* envp[] = {"PATH=/usr/bin:/bin", nullptr};
-    ::execve(argv[0], const_cast<char**>(argv), const_cast<char**>(envp));
+    ::execve(argv[0], argv.data(), const_cast<char**>(envp));
     _exit(251);
   }
   ::close(out[1]);
@@ -698,7 +717,8 @@ TEST_CASE("--setsid with --listen: the sockets and LISTEN_PID follow the command
   require_root();
   RunOptions o;
   o.new_netns = true;
-  auto r = unroot({"--setsid", "--listen", "http=127.0.0.1:80", "nobody", e2e::reachable(LISTEN_PROBE_BIN)}, o);
+  auto r = unroot(
+      {"--setsid", "--listen", "http=127.0.0.1:80", "nobody", e2e::reachable(LISTEN_PROBE_BIN)}, o);
   INFO("stderr: " << r.err);
   CHECK(r.exit_code == 0);  // listen_probe checks LISTEN_PID == its own pid, fds, names
   CHECK_THAT(r.out, Catch::Contains("listen_fds=1 names=http"));
@@ -1000,6 +1020,9 @@ TEST_CASE("user namespace: a target gid that is gid 0 outside is refused", "[.][
 
 TEST_CASE("user namespace without /proc: refused when the kernel says it is one", "[.][root]") {
   require_root();
+  if (emulator_hides_user_namespace()) {
+    return;
+  }
   if (!kernel_names_user_namespace()) {
     WARN("SKIPPED: this kernel has no PIDFD_GET_USER_NAMESPACE (Linux 6.11); unroot proceeds");
     return;
@@ -1092,6 +1115,9 @@ TEST_CASE("user namespace: a target gid that is the host's gid 0 two levels out 
 
 TEST_CASE("user namespace: maps planted as plain files under /proc do not count", "[.][root]") {
   require_root();
+  if (emulator_hides_user_namespace()) {
+    return;
+  }
   if (!kernel_names_user_namespace()) {
     WARN("SKIPPED: this kernel has no PIDFD_GET_USER_NAMESPACE (Linux 6.11); unroot proceeds");
     return;
@@ -1115,6 +1141,9 @@ TEST_CASE("user namespace: maps planted as plain files under /proc do not count"
 TEST_CASE("user namespace: identity maps in a namespace the kernel calls nested are refused",
           "[.][root]") {
   require_root();
+  if (emulator_hides_user_namespace()) {
+    return;
+  }
   if (!kernel_names_user_namespace()) {
     WARN("SKIPPED: this kernel has no PIDFD_GET_USER_NAMESPACE (Linux 6.11)");
     return;
@@ -1363,9 +1392,13 @@ TEST_CASE("out of memory on a legal 64 MiB passwd: one line, exit 125, no signal
   o.etc_dir = etc.dir.path();
   o.cwd = cwd.path();
   o.timeout_ms = 20000;
-  o.child_setup = [] {
+  // Under an emulator its own 128 MiB JIT buffer and its program come on top of the limit:
+  // measured with qemu-user 7.2, 136 MiB more is too little for qemu to start and 250 MiB more
+  // lets unroot read the file, so 150 MiB more leaves the guest about as short as natively.
+  const rlim_t emulator = test_runner().empty() ? 0 : rlim_t{150} << 20;
+  o.child_setup = [emulator] {
     struct rlimit as {
-      60000ul << 10, 60000ul << 10
+      (60000ul << 10) + emulator, (60000ul << 10) + emulator
     };
     // RLIMIT_CORE as permissive as a root shell may have it: only unroot decides on a core.
     struct rlimit core {
@@ -1396,9 +1429,10 @@ namespace {
 // directory, its stdout a pipe that is never read. Once the pipe is full (the program is stuck
 // in write(2), at most 10 s), sends SIGQUIT, whose default action dumps core (signal(7)).
 // Returns the wait status; REQUIREs that the pipe filled.
-int quit_when_stuck_writing(const std::vector<std::string>& args, const std::string& cwd) {
+int quit_when_stuck_writing(const std::vector<std::string>& plain_args, const std::string& cwd) {
   int out[2];
   REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+  std::vector<std::string> args = with_runner(plain_args);
   std::vector<char*> argv;
   for (const std::string& a : args) {
     argv.push_back(const_cast<char*>(a.c_str()));
@@ -1443,10 +1477,6 @@ int quit_when_stuck_writing(const std::vector<std::string>& args, const std::str
   return status;
 }
 
-bool dir_is_empty(const std::string& dir) {
-  return std::filesystem::directory_iterator(dir) == std::filesystem::directory_iterator();
-}
-
 }  // namespace
 
 TEST_CASE("while still root, unroot is non-dumpable: a fatal signal leaves no core file",
@@ -1474,7 +1504,20 @@ TEST_CASE("while still root, unroot is non-dumpable: a fatal signal leaves no co
   REQUIRE(WIFSIGNALED(status));
   CHECK(WTERMSIG(status) == SIGQUIT);
   CHECK_FALSE(WCOREDUMP(status));
-  CHECK(dir_is_empty(cwd.path()));
+  std::vector<std::string> left;
+  for (const auto& entry : std::filesystem::directory_iterator(cwd.path())) {
+    const std::string name = entry.path().filename().string();
+    // qemu-user writes the guest's core itself (qemu_PROGRAM_DATE_PID.core) and ignores
+    // PR_SET_DUMPABLE in doing so; the kernel's own core (WCOREDUMP above) is still checked.
+    if (!test_runner().empty() && name.rfind("qemu_", 0) == 0 && name.size() > 5 &&
+        name.compare(name.size() - 5, 5, ".core") == 0) {
+      WARN("under UNROOT_TEST_RUNNER: the emulator's own core file " << name << " not counted");
+      continue;
+    }
+    left.push_back(name);
+  }
+  CAPTURE(left);
+  CHECK(left.empty());
 }
 
 TEST_CASE("binary garbage around a good line: the good line is used, the garbage never is",
