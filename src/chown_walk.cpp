@@ -54,6 +54,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -744,11 +745,64 @@ Result<ChownRoot> chown_preflight(std::string_view path_view) {
   return root;
 }
 
+namespace {
+
+// Without openat2 and without mount ids (Linux before 5.8, or an emulator such as qemu-user,
+// whose statx sets STATX_MNT_ID but returns 0), a bind mount of the same filesystem inside PATH
+// looks like any directory: its device is PATH's. Creating one needs CAP_SYS_ADMIN, so only
+// mounts that exist already matter, and /proc/self/mountinfo lists them (proc(5)): refuse when
+// one lies below PATH, or when that cannot be read. Other filesystems are told apart by their
+// device as before.
+Status no_mount_below(const ChownRoot& root) {
+  const std::string shown = printable_path(root.path);
+  std::string link = "/proc/self/fd/" + std::to_string(root.fd.get());
+  std::string real(4096, '\0');
+  ssize_t n = ::readlink(link.c_str(), real.data(), real.size());
+  auto info = read_small_file("/proc/self/mountinfo", std::size_t{16} << 20);
+  if (n <= 0 || static_cast<std::size_t>(n) >= real.size() || !info || !info->exists) {
+    return Error{"--chown " + shown +
+                 ": this kernel tells mounts apart neither with openat2 nor with statx mount ids, "
+                 "and /proc/self/mountinfo cannot be read; refusing (mount /proc)"};
+  }
+  real.resize(static_cast<std::size_t>(n));
+  std::string prefix = real == "/" ? "/" : real + "/";
+  std::string_view text = info->text;
+  while (!text.empty()) {
+    std::string_view line = text.substr(0, text.find('\n'));
+    text.remove_prefix(std::min(text.size(), line.size() + 1));
+    // "36 35 98:0 /mnt1 /mnt/parent rw ...": the fifth field is the mount point, with space,
+    // tab, newline and backslash as octal escapes (proc(5)), which a plain prefix test keeps.
+    std::size_t at = 0;
+    for (int field = 0; field < 4 && at != std::string_view::npos; ++field) {
+      at = line.find(' ', at);
+      at = at == std::string_view::npos ? at : at + 1;
+    }
+    if (at == std::string_view::npos) {
+      continue;
+    }
+    std::string_view point = line.substr(at, line.find(' ', at) - at);
+    if (point.size() > prefix.size() && point.substr(0, prefix.size()) == prefix) {
+      return Error{"--chown " + shown + ": a mount lies below it (" +
+                   printable_path(std::string(point)) +
+                   ") and this kernel tells mounts apart neither with openat2 nor with statx "
+                   "mount ids; refusing rather than walking into it"};
+    }
+  }
+  return Ok{};
+}
+
+}  // namespace
+
 Result<ChownStats> chown_tree(const ChownRoot& root, const ChownRequest& req) {
   Walker w{root, req, 2, false, {}, {}};
   struct rlimit lim {};
   w.budget = dir_fd_budget(::getrlimit(RLIMIT_NOFILE, &lim) == 0 ? lim.rlim_cur : 64);
   w.use_openat2 = openat2_works();
+  if (!w.use_openat2 && root.is_dir && root.mnt_id == 0) {
+    if (auto st = no_mount_below(root); !st) {
+      return st.error();
+    }
+  }
 
   // The top itself, through the descriptor preflight opened.
   struct statx sx {};
