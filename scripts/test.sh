@@ -4,6 +4,7 @@
 # REQUIRE_ROOT_TESTS=1 turns a skip into a failure (CI sets it).
 set -eu
 cd "$(dirname "$0")/.."
+t0=$(date +%s)
 sh scripts/install-deps.sh cmake g++ make file binutils catch2 util-linux libcap2-bin iproute2 \
   strace fuse3 fuse-overlayfs acl
 # The musl build and scripts/bench.sh --quick: musl-tools, and the tools compared.
@@ -18,7 +19,15 @@ command -v node >/dev/null 2>&1 || sh scripts/install-deps.sh nodejs
 # The release architectures (cmake/release-tests.cmake): cross compilers, musl-dev:<arch> (adds
 # foreign dpkg architectures; why: scripts/install-cross.sh) and qemu-user-static.
 sh scripts/install-cross.sh
+t1=$(date +%s)
+echo "test.sh: installing took $((t1 - t0)) s"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j2
+t2=$(date +%s)
+echo "test.sh: building took $((t2 - t1)) s"
 cd build
-ctest --output-on-failure --timeout 1500 "$@"
+# Each test's time is in ctest's own lines; the total follows.
+status=0
+ctest --output-on-failure --timeout 1500 "$@" || status=$?
+echo "test.sh: ctest took $(($(date +%s) - t2)) s"
+exit $status
