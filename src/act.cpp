@@ -10,9 +10,12 @@ namespace unroot {
 namespace {
 
 // --chown walks, still as root. Fail closed: the first error stops the walk and the command is
-// not started (a volume handed over halfway is reported, not run with).
+// not started; the roots handed over before it are in `report` (reported, not run with).
 Status walk_all(const Plan& plan, const Facts& facts, ActReport& report) {
   for (const Result<ChownRoot>& root : facts.chown_roots) {
+    if (!root) {
+      return root.error();  // plan refuses these already; never walk what was not opened
+    }
     ChownRequest req{plan.identity.uid, plan.identity.gid, false};
     auto stats = chown_tree(*root, req);
     if (!stats) {
@@ -29,8 +32,7 @@ Status walk_all(const Plan& plan, const Facts& facts, ActReport& report) {
 
 }  // namespace
 
-Result<ActReport> act_as_root(const Plan& plan, Facts& facts) {
-  ActReport report;
+Status act_as_root(const Plan& plan, Facts& facts, ActReport& report) {
   // --listen first: a taken port fails fast, before a long --chown walk.
   auto sockets =
       bind_listen_sockets(plan.listen, plan.backlog, plan.socket_owner, plan.hints.bind_denied);
@@ -38,15 +40,19 @@ Result<ActReport> act_as_root(const Plan& plan, Facts& facts) {
     return sockets.error();
   }
   if (auto s = walk_all(plan, facts, report); !s) {
+    // The command will not run: its socket files go (nothing half-done is left behind); the
+    // volumes handed over so far stay in `report`, for main to say so.
+    remove_socket_files(plan.listen, *sockets, plan.socket_owner);
     return s.error();
   }
   facts.chown_roots.clear();  // closes the PATH descriptors before fds 3.. are filled
-  auto placed = place_listen_fds(std::move(*sockets), facts.inherited);
+  sockets->dirs.clear();      // and the socket directories
+  auto placed = place_listen_fds(std::move(sockets->fds), facts.inherited);
   if (!placed) {
     return placed.error();
   }
   report.moved = std::move(*placed);
-  return report;
+  return Ok{};
 }
 
 std::vector<ChownSurvey> survey_chown(const Plan& plan, const Facts& facts) {

@@ -12,10 +12,11 @@
 
 namespace unroot {
 
-/// Runs the root phase. Fails closed: the first error stops it (the socket files made so far are
-/// removed), and the command must not be started. Consumes the --chown roots of `facts` (their
+/// Runs the root phase, recording in `report` what it did. Fails closed: the first error stops it
+/// (the unix socket files made are removed), and the command must not be started; `report` then
+/// says which volumes were already handed over. Consumes the --chown roots of `facts` (their
 /// descriptors are closed before the sockets are placed).
-Result<ActReport> act_as_root(const Plan& plan, Facts& facts);
+Status act_as_root(const Plan& plan, Facts& facts, ActReport& report);
 
 /// --dry-run's part: each --chown tree walked read-only, counting what a real run would change.
 std::vector<ChownSurvey> survey_chown(const Plan& plan, const Facts& facts);

@@ -154,11 +154,12 @@ int main(int argc, char** argv, char** envp) {
   if (plan->dry_run) {
     return print(unroot::describe_plan(*plan, unroot::survey_chown(*plan, *facts)));
   }
-  auto done = unroot::act_as_root(*plan, *facts);
-  if (!done) {
-    return report(done.error());
+  unroot::ActReport done;
+  auto acted = unroot::act_as_root(*plan, *facts, done);
+  say(STDERR_FILENO, unroot::describe_act(*plan, done));  // also what was done before a failure
+  if (!acted) {
+    return report(acted.error());
   }
-  say(STDERR_FILENO, unroot::describe_act(*plan, *done));
   if (auto s = unroot::drop_privileges(plan->drop); !s) {
     return report(s.error());
   }

@@ -165,7 +165,8 @@ Status switch_root_groups(const DropSpec& spec) {
     return s;
   }
   if (set_resgid(spec.gid, spec.gid, spec.gid) != 0) {
-    return fail_switch("setresgid " + id_str(spec.gid), errno, "/proc/self/gid_map", "the id is");
+    int err = errno;  // before the message is built
+    return fail_switch("setresgid " + id_str(spec.gid), err, "/proc/self/gid_map", "the id is");
   }
   return Ok{};
 }
@@ -191,7 +192,8 @@ Status switch_from_root(const DropSpec& spec) {
     return s;
   }
   if (set_resuid(spec.uid, spec.uid, spec.uid) != 0) {
-    return fail_switch("setresuid " + id_str(spec.uid), errno, "/proc/self/uid_map", "the id is");
+    int err = errno;  // before the message is built
+    return fail_switch("setresuid " + id_str(spec.uid), err, "/proc/self/uid_map", "the id is");
   }
   // The kernel keeps the inheritable set across setuid (capabilities(7)); with ambient
   // capabilities that could grant privileges to the command. Set all three sets to exactly

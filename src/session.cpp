@@ -111,8 +111,8 @@ bool kill_children(KillRest how) {
       return true;
     case KillRest::kChildList: {
       std::string path = "/proc/self/task/" + std::to_string(::getpid()) + "/children";
-      auto list = read_small_file(path.c_str(), 1u << 20);
-      if (!list) {
+      auto list = read_procfs_file(path.c_str(), 1u << 20);
+      if (!list || !list->exists) {
         return false;  // no /proc: what is left goes on to our parent when we exit
       }
       std::string_view text = list->text;

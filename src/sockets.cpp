@@ -661,39 +661,51 @@ bool only_root_writes(SocketDir dir) {
   __builtin_unreachable();
 }
 
-Result<std::vector<Fd>> bind_listen_sockets(const std::vector<ListenSpec>& specs, int backlog,
-                                            SocketOwner owner, const std::string& denied_hint) {
-  std::vector<Fd> out;
-  out.reserve(specs.size());
-  std::vector<Fd> dirs;  // the checked directory of each unix socket made so far, else none
-  dirs.reserve(specs.size());
+void remove_socket_files(const std::vector<ListenSpec>& specs, const BoundSockets& bound,
+                         SocketOwner owner) {
+  // Through the directory each was created in, never by path again, and only a socket of the
+  // target's: the name's directory may belong to the user, who can have put anything under it
+  // since.
+  for (std::size_t i = 0; i < bound.dirs.size() && i < specs.size(); ++i) {
+    struct stat st {};
+    if (!bound.dirs[i]) {
+      continue;
+    }
+    std::string base = split_unix_path(specs[i].path).base;
+    if (::fstatat(bound.dirs[i].get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISSOCK(st.st_mode) || st.st_uid != owner.uid) {
+      continue;
+    }
+    int saved = errno;
+    // Root without CAP_DAC_OVERRIDE (Kubernetes' set) may not write the target's own directory;
+    // the target may, so a refused unlink is tried again with its filesystem ids.
+    if (::unlinkat(bound.dirs[i].get(), base.c_str(), 0) != 0 && errno == EACCES) {
+      if (auto as = AsTarget::enter(owner)) {
+        (void)::unlinkat(bound.dirs[i].get(), base.c_str(), 0);
+      }
+    }
+    errno = saved;
+  }
+}
+
+Result<BoundSockets> bind_listen_sockets(const std::vector<ListenSpec>& specs, int backlog,
+                                         SocketOwner owner, const std::string& denied_hint) {
+  BoundSockets bound;
+  bound.fds.reserve(specs.size());
+  bound.dirs.reserve(specs.size());
   for (const ListenSpec& spec : specs) {
     Fd dir;
     Result<Fd> fd = bind_one(spec, backlog, owner, denied_hint, &dir);
     if (!fd) {
-      // Leave nothing half-done: remove the socket files this run created (they are ours and
-      // nobody listens on them) before reporting. Through the directory each was created in,
-      // never by path again, and only a socket of the target's: the name's directory may
-      // belong to the user, who can have put anything under it since.
-      for (std::size_t i = 0; i < out.size(); ++i) {
-        struct stat st {};
-        if (!dirs[i]) {
-          continue;
-        }
-        std::string base = split_unix_path(specs[i].path).base;
-        if (::fstatat(dirs[i].get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-            S_ISSOCK(st.st_mode) && st.st_uid == owner.uid) {
-          int saved = errno;
-          ::unlinkat(dirs[i].get(), base.c_str(), 0);
-          errno = saved;
-        }
-      }
+      // Leave nothing half-done: the socket files this run created are ours and nobody listens
+      // on them.
+      remove_socket_files(specs, bound, owner);
       return fd.error();
     }
-    out.push_back(std::move(*fd));
-    dirs.push_back(std::move(dir));
+    bound.fds.push_back(std::move(*fd));
+    bound.dirs.push_back(std::move(dir));
   }
-  return out;
+  return bound;
 }
 
 Result<std::vector<FdMove>> place_listen_fds(std::vector<Fd> sockets,

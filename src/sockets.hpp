@@ -45,14 +45,26 @@ struct SocketOwner {
   gid_t gid = 0;
 };
 
+/// The bound sockets, and for each unix one the checked directory it was created in (for
+/// remove_socket_files; an empty Fd for tcp/udp).
+struct BoundSockets {
+  std::vector<Fd> fds;
+  std::vector<Fd> dirs;
+};
+
 /// Creates, binds and (for stream sockets) listens on every spec, in order, and returns the
 /// sockets (O_CLOEXEC, at whatever numbers the kernel gave) in the same order. Must run as root
 /// before the identity switch. Errors name the --listen argument. On error every socket made so
 /// far is closed and the unix socket files made so far are removed.
 /// `denied_hint` (plan's wording, empty when unroot has CAP_NET_BIND_SERVICE) replaces the bare
 /// errno of a bind refused with EACCES.
-Result<std::vector<Fd>> bind_listen_sockets(const std::vector<ListenSpec>& specs, int backlog,
-                                            SocketOwner owner, const std::string& denied_hint);
+Result<BoundSockets> bind_listen_sockets(const std::vector<ListenSpec>& specs, int backlog,
+                                         SocketOwner owner, const std::string& denied_hint);
+
+/// Removes the unix socket files of `bound` that are still the target's sockets, through their
+/// directories: for a root phase that fails after the bind.
+void remove_socket_files(const std::vector<ListenSpec>& specs, const BoundSockets& bound,
+                         SocketOwner owner);
 
 /// A descriptor unroot inherited in the range the --listen sockets will take (3, 4, ...),
 /// recorded before unroot opened anything.

@@ -1127,6 +1127,35 @@ TEST_CASE("with Kubernetes' capability set, another user's 0700 directory still 
   CHECK(owner(v.vol + "/locked/inside") == Owner{0, 0});
 }
 
+TEST_CASE("a failing second --chown says what the first handed over, and leaves no socket file",
+          "[.][root]") {
+  require_root();
+  Volume v;
+  std::string first = v.tmp.path() + "/first";
+  make_dir(first);
+  make_file(first + "/f");
+  make_file(v.vol + "/f");
+  make_dir(v.vol + "/locked");
+  REQUIRE(::lchown((v.vol + "/locked").c_str(), kApp, kApp) == 0);
+  REQUIRE(::chmod((v.vol + "/locked").c_str(), 0700) == 0);
+  std::string sock_dir = v.tmp.path() + "/run";  // /run/app owned by the app, as usual
+  make_dir(sock_dir);
+  REQUIRE(::lchown(sock_dir.c_str(), kNode, kNode) == 0);
+  std::string sock = sock_dir + "/app.sock";
+  auto r = run(with_k8s_caps({unroot_bin(), "--listen", "unix:" + sock, "--chown", first, "--chown",
+                              v.vol, "node", "/bin/sh", "-c", "echo started"}),
+               fixture_opts());
+  CHECK(r.exit_code == 125);
+  CHECK(r.out.empty());
+  // An operator must learn that the first volume changed owner although unroot failed.
+  CHECK(r.err == "unroot: " + first + ": 2 entries, 2 changed\nunroot: open " + v.vol +
+                     "/locked: permission denied, and unroot lacks capability "
+                     "CAP_DAC_READ_SEARCH; add it or make the directory readable by root\n");
+  CHECK(owner(first + "/f") == Owner{kNode, kNode});
+  struct stat st {};
+  CHECK(::lstat(sock.c_str(), &st) != 0);  // the command never runs: its socket file is gone
+}
+
 namespace {
 
 bool mounted_at(const std::string& dir) {
