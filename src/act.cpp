@@ -52,6 +52,7 @@ Status act_as_root(const Plan& plan, Facts& facts, ActReport& report) {
     return placed.error();
   }
   report.moved = std::move(*placed);
+  report.placed = true;
   return Ok{};
 }
 

@@ -234,7 +234,7 @@ std::string describe_act(const Plan& plan, const ActReport& report) {
   if (!plan.verbose) {
     return out;
   }
-  for (std::size_t i = 0; i < plan.listen.size(); ++i) {
+  for (std::size_t i = 0; report.placed && i < plan.listen.size(); ++i) {
     out += "unroot: fd " + std::to_string(3 + i) + ": " + describe(plan.listen[i]) + "\n";
   }
   for (const FdMove& m : report.moved) {

@@ -44,6 +44,7 @@ std::string describe_plan(const Plan& plan, const std::vector<ChownSurvey>& chow
 struct ActReport {
   std::vector<std::pair<std::string, ChownStats>> chown;  // per --chown PATH, in order
   std::vector<FdMove> moved;                              // inherited fds moved for --listen
+  bool placed = false;  // the --listen sockets are at fds 3, 4, ...
 };
 
 /// The lines printed after the root phase: a --chown summary when something changed, and with

@@ -63,3 +63,16 @@ TEST_CASE("--verbose reports the verified drop and the exec", "[describe]") {
   p.verbose = false;
   CHECK(describe_drop(p).empty());
 }
+
+TEST_CASE("--verbose names the passed fds only once they are placed", "[describe]") {
+  Plan p;
+  p.verbose = true;
+  auto spec = parse_listen("80");
+  REQUIRE(spec);
+  p.listen.push_back(*spec);
+  ActReport failed;  // the root phase stopped before the sockets reached fd 3
+  CHECK_THAT(describe_act(p, failed), !Catch::Contains("fd 3"));
+  ActReport done;
+  done.placed = true;
+  CHECK_THAT(describe_act(p, done), Catch::Contains("unroot: fd 3: tcp [::]:80"));
+}
