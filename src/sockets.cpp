@@ -680,7 +680,8 @@ void remove_socket_files(const std::vector<ListenSpec>& specs, const BoundSocket
     // Root without CAP_DAC_OVERRIDE (Kubernetes' set) may not write the target's own directory;
     // the target may, so a refused unlink is tried again with its filesystem ids.
     if (::unlinkat(bound.dirs[i].get(), base.c_str(), 0) != 0 && errno == EACCES) {
-      if (auto as = AsTarget::enter(owner)) {
+      auto as_target = AsTarget::enter(owner);  // restored when it goes out of scope
+      if (as_target) {
         (void)::unlinkat(bound.dirs[i].get(), base.c_str(), 0);
       }
     }
