@@ -1379,6 +1379,13 @@ TEST_CASE("a 64 MiB passwd of NUL bytes is read in bounded time and memory, find
 TEST_CASE("out of memory on a legal 64 MiB passwd: one line, exit 125, no signal, no core",
           "[.][root]") {
   require_root();
+  if (!test_runner().empty()) {
+    // qemu-user's own 128 MiB JIT buffer and allocations share the address-space limit with the
+    // guest; measured on this machine, the same extra room (+150 MiB) both kept qemu from
+    // starting and let the guest read the file on different runs: no limit is reliable there.
+    WARN("skipped under UNROOT_TEST_RUNNER: the emulator's own allocations share RLIMIT_AS");
+    return;
+  }
   // Well-formed lines up to just under the 64 MiB that unroot reads: a legal file that needs
   // more memory than `ulimit -v 60000` leaves.
   std::string passwd = read_file(basic_etc() + "/passwd");
