@@ -455,7 +455,11 @@ void plan_env(char* const* envp, const Facts& facts, Plan& plan) {
   }
 }
 
-SessionPlan plan_session(const Options& opts, const Caller& caller) {
+Result<SessionPlan> plan_session(const Options& opts, const Caller& caller) {
+  if (!opts.init && (opts.init_group || opts.init_wait >= 0)) {
+    return Error{std::string(opts.init_group ? "--init-group" : "--init-wait") +
+                 " has no effect without --init"};
+  }
   SessionPlan s;
   s.fork = opts.setsid || opts.init;
   s.new_session = opts.setsid;
@@ -501,15 +505,15 @@ Result<Plan> make_plan(const Options& opts, const Facts& facts, char* const* env
   }
   plan.drop = std::move(*drop);
   plan_user_namespace(*spec, facts, plan, refusals);
-  if (!opts.init && (opts.init_group || opts.init_wait >= 0)) {
-    return Error{std::string(opts.init_group ? "--init-group" : "--init-wait") +
-                 " has no effect without --init"};
+  auto session = plan_session(opts, facts.caller);
+  if (!session) {
+    return session.error();
   }
-  plan.session = plan_session(opts, facts.caller);
+  plan.session = *session;
   plan_chown(opts, facts, plan, refusals);
   plan_listen_caps(facts, plan);
   if (!refusals.empty() && !opts.dry_run) {
-    return Error{refusals.front()};
+    return Error{refusals.front()};  // a real run stops at the first; --dry-run notes them all
   }
   for (const std::string& r : refusals) {
     plan.notes.push_back("a real run would fail: " + r);
