@@ -53,8 +53,8 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include <array>
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <vector>
 

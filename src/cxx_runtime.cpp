@@ -23,7 +23,6 @@
 #include <cstring>
 #include <new>
 
-
 namespace {
 
 [[noreturn]] void die(const char* what) {

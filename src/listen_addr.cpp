@@ -16,7 +16,6 @@ namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-
 // "'text'". Built by appending: GCC 12 reports a false -Wrestrict for `"'" + std::string(x)` at
 // -O2 (GCC bug 105651).
 std::string quoted(std::string_view text) {
@@ -211,7 +210,8 @@ Status parse_ipv4_host(std::string_view arg, std::string_view text, ListenSpec& 
     if (dotted(host)) {
       return bad(arg, quoted(host) + " is not a numeric IPv4 address");
     }
-    return bad(arg, "host names are not resolved; use a numeric address such as 127.0.0.1 or [::1]");
+    return bad(arg,
+               "host names are not resolved; use a numeric address such as 127.0.0.1 or [::1]");
   }
   spec.family = Family::kIpv4;
   return Ok{};

@@ -133,8 +133,9 @@ int main(int argc, char** argv, char** envp) {
   // A setuid/setgid unroot would let any local user run anything as anyone: refuse always.
   // AT_SECURE is the kernel's own answer (getauxval(3)); it needs no /proc.
   if (unroot::started_secure()) {
-    return report(Error{"refusing to run setuid or setgid (or with file capabilities); install "
-                        "unroot as a plain root-owned 0755 file"});
+    return report(
+        Error{"refusing to run setuid or setgid (or with file capabilities); install "
+              "unroot as a plain root-owned 0755 file"});
   }
   auto opts = unroot::parse_args(argc, argv);
   if (!opts) {

@@ -35,26 +35,56 @@ struct OptionRow {
 constexpr OptionRow kOptions[] = {
     {OptionId::kHelp, "help", 'h', "", {"show this help and exit"}},
     {OptionId::kVersion, "version", 'v', "", {"show version and build information and exit"}},
-    {OptionId::kDryRun, "dry-run", 0, "", {"resolve everything, print what would happen, change nothing"}},
+    {OptionId::kDryRun,
+     "dry-run",
+     0,
+     "",
+     {"resolve everything, print what would happen, change nothing"}},
     {OptionId::kVerbose, "verbose", 0, "", {"report each step on stderr"}},
-    {OptionId::kListen, "listen", 'l', "[NAME=]ADDRESS",
+    {OptionId::kListen,
+     "listen",
+     'l',
+     "[NAME=]ADDRESS",
      {"bind ADDRESS while root and pass it as fd 3, 4, ... (socket",
       "activation: LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES)"}},
     {OptionId::kBacklog, "backlog", 0, "N", {"listen(2) backlog for --listen stream sockets"}},
-    {OptionId::kChown, "chown", 'c', "PATH", {"give PATH and everything below it to USER:GROUP first"}},
-    {OptionId::kKeepCap, "keep-cap", 0, "CAP",
+    {OptionId::kChown,
+     "chown",
+     'c',
+     "PATH",
+     {"give PATH and everything below it to USER:GROUP first"}},
+    {OptionId::kKeepCap,
+     "keep-cap",
+     0,
+     "CAP",
      {"keep one capability (e.g. NET_BIND_SERVICE) across the switch"}},
-    {OptionId::kSetsid, "setsid", 0, "",
+    {OptionId::kSetsid,
+     "setsid",
+     0,
+     "",
      {"run COMMAND in a new session, without the controlling terminal",
       "(unroot forks and waits: COMMAND gets a PID of its own)"}},
-    {OptionId::kInit, "init", 0, "",
+    {OptionId::kInit,
+     "init",
+     0,
+     "",
      {"stay as COMMAND's init: fork, forward signals, reap every child,",
       "exit with COMMAND's status (128+N for signal N)"}},
-    {OptionId::kInitGroup, "init-group", 0, "", {"with --init: signal COMMAND's whole process group"}},
-    {OptionId::kInitWait, "init-wait", 0, "SECONDS",
+    {OptionId::kInitGroup,
+     "init-group",
+     0,
+     "",
+     {"with --init: signal COMMAND's whole process group"}},
+    {OptionId::kInitWait,
+     "init-wait",
+     0,
+     "SECONDS",
      {"with --init: let other children run on this long (0-3600,",
       "default 0) after COMMAND ends, then SIGKILL them"}},
-    {OptionId::kAllowNewPrivs, "allow-new-privs", 0, "",
+    {OptionId::kAllowNewPrivs,
+     "allow-new-privs",
+     0,
+     "",
      {"do not set no_new_privs (lets setuid programs such as su work)"}},
 };
 
@@ -157,7 +187,8 @@ Result<Parsed> parse_word(std::string_view arg) {
     std::size_t eq = body.find('=');
     p.row = find_long(body.substr(0, eq));
     if (p.row == nullptr) {
-      return Error{"unknown option '--" + std::string(body.substr(0, eq)) + "' (see unroot --help)"};
+      return Error{"unknown option '--" + std::string(body.substr(0, eq)) +
+                   "' (see unroot --help)"};
     }
     if (eq != std::string_view::npos) {
       p.value = body.substr(eq + 1);
@@ -225,18 +256,19 @@ Result<Options> parse_args(int argc, char** argv) {
 }
 
 std::string usage_text() {
-  std::string out = "Usage: " + std::string(kSynopsis) +
-                    "\n"
-                    "Run COMMAND as USER in place of unroot (same PID), after proving root cannot be "
-                    "regained.\n"
-                    "\n"
-                    "USER and GROUP are names from /etc/passwd and /etc/group, or decimal ids.\n"
-                    "  user         that user's uid, primary gid and every group listing the user\n"
-                    "  user:group   that uid, and exactly that one group\n"
-                    "  uid          needs a passwd entry, or name the group: uid:gid\n"
-                    "  :group       the caller's own uid with that group\n"
-                    "\n"
-                    "Options (before USER; -- ends them):\n";
+  std::string out =
+      "Usage: " + std::string(kSynopsis) +
+      "\n"
+      "Run COMMAND as USER in place of unroot (same PID), after proving root cannot be "
+      "regained.\n"
+      "\n"
+      "USER and GROUP are names from /etc/passwd and /etc/group, or decimal ids.\n"
+      "  user         that user's uid, primary gid and every group listing the user\n"
+      "  user:group   that uid, and exactly that one group\n"
+      "  uid          needs a passwd entry, or name the group: uid:gid\n"
+      "  :group       the caller's own uid with that group\n"
+      "\n"
+      "Options (before USER; -- ends them):\n";
   constexpr std::size_t kColumn = 26;
   for (const OptionRow& row : kOptions) {
     std::string left = row.short_name != 0 ? std::string("  -") + row.short_name + ", " : "      ";

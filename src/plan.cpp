@@ -298,8 +298,7 @@ std::string shown_name(const UserSpec& spec, const Identity& target) {
                                 : "'" + std::string(spec.user.text) + "'";
 }
 
-void plan_user_namespace(const UserSpec& spec, const Facts& facts, Plan& plan,
-                         Refusals& refusals) {
+void plan_user_namespace(const UserSpec& spec, const Facts& facts, Plan& plan, Refusals& refusals) {
   const Identity& target = plan.identity;
   if (auto r = disguised_root(target, facts.user_namespace, shown_name(spec, target))) {
     refusals.push_back(std::move(*r));
@@ -424,9 +423,10 @@ void plan_listen_caps(const Facts& facts, Plan& plan) {
   // refusal with the hint; --dry-run warns now.
   for (const ListenSpec& l : plan.listen) {
     if (plan.dry_run && l.transport != Transport::kUnix && l.port < facts.unprivileged_port_start) {
-      plan.notes.push_back("a real run would fail: --listen '" + l.arg + "': port " + std::to_string(l.port) +
-                         " needs capability CAP_NET_BIND_SERVICE (ports below " +
-                         std::to_string(facts.unprivileged_port_start) + ")");
+      plan.notes.push_back("a real run would fail: --listen '" + l.arg + "': port " +
+                           std::to_string(l.port) +
+                           " needs capability CAP_NET_BIND_SERVICE (ports below " +
+                           std::to_string(facts.unprivileged_port_start) + ")");
     }
   }
 }
@@ -448,8 +448,7 @@ void plan_env(char* const* envp, const Facts& facts, Plan& plan) {
   // naming unroot moves to the child: set above for --listen, or by a supervisor that started
   // unroot. LISTEN_PIDFDID identifies unroot's process too and cannot be made true for the
   // child, so it goes (sd_listen_fds then checks the PID alone).
-  if (plan.session.fork &&
-      find_env(plan.env, "LISTEN_PID") == std::to_string(facts.caller.pid)) {
+  if (plan.session.fork && find_env(plan.env, "LISTEN_PID") == std::to_string(facts.caller.pid)) {
     plan.session.listen_pid_to_child = true;
     unset_env(plan.env, "LISTEN_PIDFDID");
   }
@@ -524,6 +523,5 @@ Result<Plan> make_plan(const Options& opts, const Facts& facts, char* const* env
   plan.argv.push_back(nullptr);
   return plan;
 }
-
 
 }  // namespace unroot

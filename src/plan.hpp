@@ -44,8 +44,8 @@ struct Plan {
   bool dry_run = false;
   bool verbose = false;
   std::vector<std::string_view> chown;  // --chown PATHs, walked in order before the switch
-  std::vector<ListenSpec> listen;  // bound as root, passed as fds 3, 4, ...
-  int backlog = kDefaultBacklog;   // listen(2) backlog for stream sockets
+  std::vector<ListenSpec> listen;       // bound as root, passed as fds 3, 4, ...
+  int backlog = kDefaultBacklog;        // listen(2) backlog for stream sockets
   SocketOwner socket_owner;
   CapabilityHints hints;
   std::vector<std::string> notes;  // facts --dry-run shows that a real run acts on

@@ -121,7 +121,8 @@ int bind_address(const ListenSpec& spec, int fd, Family family, std::string& whe
       std::memcpy(&sa.sin_addr, spec.addr.data(), 4);
     } else {
       sa.sin_addr.s_addr = htonl(INADDR_ANY);
-      where = std::string(transport_name(spec.transport)) + " 0.0.0.0:" + std::to_string(spec.port) + " (the kernel has no IPv6)";
+      where = std::string(transport_name(spec.transport)) +
+              " 0.0.0.0:" + std::to_string(spec.port) + " (the kernel has no IPv6)";
     }
     return ::bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
   }
@@ -621,7 +622,7 @@ Result<Fd> bind_unix(const ListenSpec& spec, int backlog, SocketOwner owner, Fd*
 }
 
 Result<Fd> bind_one(const ListenSpec& spec, int backlog, SocketOwner owner,
-                   const std::string& denied_hint, Fd* dir_out) {
+                    const std::string& denied_hint, Fd* dir_out) {
   switch (spec.transport) {
     case Transport::kTcp:
     case Transport::kUdp:
