@@ -279,6 +279,23 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& opts) {
 // mounted nosuid, which the setuid cases need, and is often a tmpfs, while the "disk" cases want
 // the disk. But the test users must reach the trees: a build tree below a directory others may
 // not search (a clone under /root, mode 0700) gives way to /var/tmp, on disk as well.
+FreshNetns::FreshNetns() {
+  orig_ = ::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  REQUIRE(orig_ >= 0);
+  REQUIRE(::unshare(CLONE_NEWNET) == 0);
+  bring_lo_up();
+  // Per network namespace (since Linux 4.11): the host's setting does not matter here.
+  int f = ::open("/proc/sys/net/ipv4/ip_unprivileged_port_start", O_WRONLY | O_CLOEXEC);
+  REQUIRE(f >= 0);
+  REQUIRE(::write(f, "1024", 4) == 4);
+  ::close(f);
+}
+
+FreshNetns::~FreshNetns() {
+  (void)!::setns(orig_, CLONE_NEWNET);
+  ::close(orig_);
+}
+
 std::string disk_temp_base() {
   std::filesystem::path cwd = std::filesystem::current_path();
   for (std::filesystem::path p = cwd; !p.empty(); p = p.parent_path()) {

@@ -41,6 +41,19 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& opts = {})
 
 bool is_root();
 
+/// This process in a fresh network namespace (lo up, unprivileged ports from 1024 as on a stock
+/// kernel) for the lifetime of the object; the previous namespace is restored afterwards.
+class FreshNetns {
+ public:
+  FreshNetns();
+  ~FreshNetns();
+  FreshNetns(const FreshNetns&) = delete;
+  FreshNetns& operator=(const FreshNetns&) = delete;
+
+ private:
+  int orig_ = -1;
+};
+
 /// A directory on disk that every test user can reach: the current (build) directory, or
 /// /var/tmp when a directory above it is closed to others (a clone under /root).
 std::string disk_temp_base();

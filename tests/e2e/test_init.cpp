@@ -525,33 +525,6 @@ TEST_CASE("--init: if the supervisor is SIGKILLed, the command dies with it", "[
 
 namespace {
 
-// This process in a fresh network namespace with lo up, for the lifetime of the object.
-class FreshNetns {
- public:
-  FreshNetns() {
-    orig_ = ::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-    REQUIRE(orig_ >= 0);
-    REQUIRE(::unshare(CLONE_NEWNET) == 0);
-    int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    REQUIRE(s >= 0);
-    struct ifreq ifr {};
-    std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-    REQUIRE(::ioctl(s, SIOCGIFFLAGS, &ifr) == 0);
-    ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
-    REQUIRE(::ioctl(s, SIOCSIFFLAGS, &ifr) == 0);
-    ::close(s);
-  }
-  ~FreshNetns() {
-    (void)!::setns(orig_, CLONE_NEWNET);
-    ::close(orig_);
-  }
-  FreshNetns(const FreshNetns&) = delete;
-  FreshNetns& operator=(const FreshNetns&) = delete;
-
- private:
-  int orig_ = -1;
-};
-
 // GET path from 127.0.0.1:80, retrying while nothing listens (bounded); the whole response.
 std::string http_get_local(const std::string& path, int timeout_ms = 10000) {
   sockaddr_in a{};
@@ -597,7 +570,7 @@ std::string http_get_local(const std::string& path, int timeout_ms = 10000) {
 TEST_CASE("--init --listen: the Node example gets fd 3 and a LISTEN_PID naming itself",
           "[.][root]") {
   require_root();
-  FreshNetns net;
+  e2e::FreshNetns net;
   std::vector<std::string> env = kEnv;
   env.push_back("NODE_ENV=production");
   InNamespace ns(

@@ -88,39 +88,6 @@ std::string node_bin() {
   return {};
 }
 
-// This process in a fresh network namespace (lo up, unprivileged ports from 1024 as on a stock
-// kernel) for the lifetime of the object; the previous namespace is restored afterwards.
-class FreshNetns {
- public:
-  FreshNetns() {
-    orig_ = ::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-    REQUIRE(orig_ >= 0);
-    REQUIRE(::unshare(CLONE_NEWNET) == 0);
-    int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    REQUIRE(s >= 0);
-    struct ifreq ifr {};
-    std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-    REQUIRE(::ioctl(s, SIOCGIFFLAGS, &ifr) == 0);
-    ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
-    REQUIRE(::ioctl(s, SIOCSIFFLAGS, &ifr) == 0);
-    ::close(s);
-    // Per network namespace (since Linux 4.11): the host's setting does not matter here.
-    int f = ::open("/proc/sys/net/ipv4/ip_unprivileged_port_start", O_WRONLY | O_CLOEXEC);
-    REQUIRE(f >= 0);
-    REQUIRE(::write(f, "1024", 4) == 4);
-    ::close(f);
-  }
-  ~FreshNetns() {
-    (void)!::setns(orig_, CLONE_NEWNET);
-    ::close(orig_);
-  }
-  FreshNetns(const FreshNetns&) = delete;
-  FreshNetns& operator=(const FreshNetns&) = delete;
-
- private:
-  int orig_ = -1;
-};
-
 // A command started in the background (unroot, which becomes the server), with the fixture
 // /etc mounted in its own private mount namespace and stdout/stderr to files. `setup` runs in
 // the child and returns how many descriptors it placed at 3, 4, ...; every other descriptor
