@@ -254,25 +254,38 @@ TEST_CASE("hard links to a file and a FIFO outside are skipped and reported, own
   CHECK(owners_under(v.tmp.path(), v.vol) == outside_before);
 }
 
-TEST_CASE("a bind mount inside the volume is not entered and is reported", "[.][root]") {
-  require_root();
-  Volume v;
+namespace {
+
+// A volume holding a file of its own and two bind mounts of the same filesystem from outside
+// it: a directory (vol/mnt) and a file (vol/file-mnt). The files are made here; the mounts by
+// bind_outside() in the child, whose private mount namespace (fixture /etc) they die with.
+void plant_bind_mount_targets(const Volume& v) {
   make_dir(v.outside + "/tree");
   make_file(v.outside + "/tree/data");
   make_dir(v.vol + "/mnt");
   make_file(v.vol + "/file-mnt");
   make_file(v.vol + "/own");
+}
+
+void bind_outside(const Volume& v) {
+  if (::mount((v.outside + "/tree").c_str(), (v.vol + "/mnt").c_str(), nullptr, MS_BIND, nullptr) !=
+          0 ||
+      ::mount((v.outside + "/secret").c_str(), (v.vol + "/file-mnt").c_str(), nullptr, MS_BIND,
+              nullptr) != 0) {
+    ::_exit(99);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a bind mount inside the volume is not entered and is reported", "[.][root]") {
+  require_root();
+  Volume v;
+  plant_bind_mount_targets(v);
   auto outside_before = owners_under(v.tmp.path(), v.vol);
   RunOptions o = fixture_opts();
   // The harness has unshared the mount namespace (fixture /etc): these mounts die with it.
-  o.child_setup = [&v] {
-    if (::mount((v.outside + "/tree").c_str(), (v.vol + "/mnt").c_str(), nullptr, MS_BIND,
-                nullptr) != 0 ||
-        ::mount((v.outside + "/secret").c_str(), (v.vol + "/file-mnt").c_str(), nullptr, MS_BIND,
-                nullptr) != 0) {
-      ::_exit(99);
-    }
-  };
+  o.child_setup = [&v] { bind_outside(v); };
   auto r = run_chown(v.vol, "node", {}, o);
   CHECK(owners_under(v.tmp.path(), v.vol) == outside_before);
   if (!test_runner().empty()) {
@@ -1355,20 +1368,11 @@ TEST_CASE("without openat2 (ENOSYS) mounts are still found by mount id and skipp
     return;
   }
   Volume v;
-  make_dir(v.outside + "/tree");
-  make_file(v.outside + "/tree/data");
-  make_dir(v.vol + "/mnt");
-  make_file(v.vol + "/file-mnt");
-  make_file(v.vol + "/own");
+  plant_bind_mount_targets(v);
   auto outside_before = owners_under(v.tmp.path(), v.vol);
   RunOptions o = fixture_opts();
   o.child_setup = [&v] {
-    if (::mount((v.outside + "/tree").c_str(), (v.vol + "/mnt").c_str(), nullptr, MS_BIND,
-                nullptr) != 0 ||
-        ::mount((v.outside + "/secret").c_str(), (v.vol + "/file-mnt").c_str(), nullptr, MS_BIND,
-                nullptr) != 0) {
-      ::_exit(99);
-    }
+    bind_outside(v);
     deny_openat2();
   };
   auto r = run_chown(v.vol, "node", {}, o);
